@@ -1,0 +1,7 @@
+"""`python -m localkis …`."""
+
+import sys
+
+from localkis.cli import main
+
+sys.exit(main())

@@ -1,0 +1,119 @@
+"""Command line: `localkis serve …`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+from localkis.server.config import Config, ConfigError, demo_config_text, load_config
+
+DEFAULT_CONFIG = Path("localkis.toml")
+DEFAULT_DB = "sqlite:///./localkis.db"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="localkis",
+        description="A local server that speaks the KIS (한국투자증권) Open API for overseas stocks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve", help="run the KIS-compatible server",
+        description="Run the server. Without --config, ./localkis.toml is used, and created on first start "
+                    "with a demo real app, a demo mock app and an account each.")
+    serve.add_argument("--config", type=Path, help="TOML config file (default: ./localkis.toml, created if absent)")
+    serve.add_argument("--db", default=DEFAULT_DB,
+                       help=f"database URL, sqlite:///PATH (default: {DEFAULT_DB})")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--show-credentials", action="store_true",
+                       help="print every app's appsecret in the start-up banner (they are masked otherwise)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def _load_or_create(path: Path | None) -> tuple[Config, Path, bool]:
+    if path is not None:
+        return load_config(path), path, False
+    created = False
+    if not DEFAULT_CONFIG.exists():
+        DEFAULT_CONFIG.write_text(demo_config_text(), encoding="utf-8")
+        created = True
+    return load_config(DEFAULT_CONFIG), DEFAULT_CONFIG, created
+
+
+def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *, show_secrets: bool,
+           created: bool) -> str:
+    lines = ["", "localkis — KIS Open API (overseas stocks) on " + base_url,
+             f"config: {config_path.resolve()}" + ("  (created now with demo credentials)" if created else ""),
+             f"admin token: {admin_token}", ""]
+    for app in config.apps:
+        secret = app.appsecret if show_secrets else app.appsecret[:4] + "…(masked; --show-credentials)"
+        lines += [f"[{app.env.value}] {app.name or 'app'}",
+                  f"  appkey    = {app.appkey}",
+                  f"  appsecret = {secret}",
+                  f"  accounts  = {', '.join(app.accounts) or '(none)'}", ""]
+    real = next((a for a in config.apps if a.env.value == "real"), None)
+    mock = next((a for a in config.apps if a.env.value == "mock"), None)
+    if show_secrets and (real or mock):
+        lines += ["python-kis (pip install python-kis==2.1.6):",
+                  "  import pykis.__env__ as env",
+                  f"  env.REAL_DOMAIN = env.VIRTUAL_DOMAIN = {base_url!r}",
+                  "  from pykis import PyKis",
+                  ]
+        if real:
+            acct = real.accounts[0] if real.accounts else "12345678-01"
+            lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
+                      f"              secretkey={real.appsecret!r}, keep_token=False)"]
+        lines += ["", "official samples (~/KIS/config/kis_devlp.yaml):"]
+        if real:
+            lines += [f"  my_app: \"{real.appkey}\"", f"  my_sec: \"{real.appsecret}\"",
+                      f"  my_acct_stock: \"{(real.accounts or ['12345678-01'])[0].split('-')[0]}\""]
+        if mock:
+            lines += [f"  paper_app: \"{mock.appkey}\"", f"  paper_sec: \"{mock.appsecret}\"",
+                      f"  my_paper_stock: \"{(mock.accounts or ['50012345-01'])[0].split('-')[0]}\""]
+        lines += ["  my_prod: \"01\"", f"  prod: \"{base_url}\"", f"  vps: \"{base_url}\"", ""]
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from localkis.server.app import create_app
+    from localkis.store import open_store
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config, config_path, created = _load_or_create(args.config)
+    except ConfigError as exc:
+        print(f"localkis: {exc}", file=sys.stderr)
+        return 2
+    admin_token = config.server.admin_token or secrets.token_urlsafe(24)
+    try:
+        store = open_store(args.db)
+    except (ValueError, OSError) as exc:
+        print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(config, store, admin_token=admin_token)
+    base_url = f"http://{args.host}:{args.port}"
+    print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
+                 created=created), flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, http="httptools", loop="uvloop",
+                    log_level=args.log_level, access_log=False, server_header=False)
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure trading rules: orders, markets, hours. No I/O, no clock reads."""

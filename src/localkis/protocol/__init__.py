@@ -1,0 +1,1 @@
+"""KIS's vocabulary as data: exchanges, TR IDs, field specs, message codes."""

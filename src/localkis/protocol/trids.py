@@ -1,0 +1,124 @@
+"""The TR-ID table: (api, market, side, env) for every TR ID localkis serves (PROTOCOL §4–§10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import Market
+
+
+class Api(StrEnum):
+    ORDER = "order"
+    REVISE_CANCEL = "order-rvsecncl"
+    INQUIRE_NCCS = "inquire-nccs"
+    INQUIRE_CCNL = "inquire-ccnl"
+    PRICE = "price"
+    SEARCH_INFO = "search-info"
+
+
+class Side(StrEnum):
+    SELL = "01"  # KIS sll_buy_dvsn_cd
+    BUY = "02"
+
+
+@dataclass(frozen=True, slots=True)
+class TrSpec:
+    tr_id: str
+    api: Api
+    env: Env | None  # None: the same TR serves both environments
+    market: Market | None = None
+    side: Side | None = None
+    alias_of: str | None = None  # a legacy/compatibility name of another TR
+    needs_switch: str | None = None  # config switch that must be on for this TR to be accepted
+
+
+_M = Market
+_ORDER_TRS: list[tuple[Market, str, str, str, str]] = [
+    # market, buy real, sell real, buy mock, sell mock  (PROTOCOL §4)
+    (_M.US, "TTTT1002U", "TTTT1006U", "VTTT1002U", "VTTT1001U"),
+    (_M.JP, "TTTS0308U", "TTTS0307U", "VTTS0308U", "VTTS0307U"),
+    (_M.SH, "TTTS0202U", "TTTS1005U", "VTTS0202U", "VTTS1005U"),
+    (_M.HK, "TTTS1002U", "TTTS1001U", "VTTS1002U", "VTTS1001U"),
+    (_M.SZ, "TTTS0305U", "TTTS0304U", "VTTS0305U", "VTTS0304U"),
+    (_M.VN, "TTTS0311U", "TTTS0310U", "VTTS0311U", "VTTS0310U"),
+]
+
+_REVISE_CANCEL_TRS: list[tuple[Market, str]] = [
+    # real TR; the mock TR is the same with a V prefix  (PROTOCOL §5)
+    (_M.US, "TTTT1004U"),
+    (_M.HK, "TTTS1003U"),
+    (_M.JP, "TTTS0309U"),
+    (_M.SH, "TTTS0302U"),
+    (_M.SZ, "TTTS0306U"),
+    (_M.VN, "TTTS0312U"),
+]
+
+
+def _build() -> dict[str, TrSpec]:
+    table: dict[str, TrSpec] = {}
+
+    def add(spec: TrSpec) -> None:
+        assert spec.tr_id not in table, spec.tr_id
+        table[spec.tr_id] = spec
+
+    for market, buy_r, sell_r, buy_m, sell_m in _ORDER_TRS:
+        add(TrSpec(buy_r, Api.ORDER, Env.REAL, market, Side.BUY))
+        add(TrSpec(sell_r, Api.ORDER, Env.REAL, market, Side.SELL))
+        add(TrSpec(buy_m, Api.ORDER, Env.MOCK, market, Side.BUY))
+        add(TrSpec(sell_m, Api.ORDER, Env.MOCK, market, Side.SELL))
+    # Legacy real US TRs still used by mojito2 (B9).
+    add(TrSpec("JTTT1002U", Api.ORDER, Env.REAL, _M.US, Side.BUY, alias_of="TTTT1002U"))
+    add(TrSpec("JTTT1006U", Api.ORDER, Env.REAL, _M.US, Side.SELL, alias_of="TTTT1006U"))
+    # The official samples' mock US sell (A2): accepted only behind a switch.
+    add(TrSpec("VTTT1006U", Api.ORDER, Env.MOCK, _M.US, Side.SELL, alias_of="VTTT1001U",
+               needs_switch="accept_vttt1006u"))
+    for market, real in _REVISE_CANCEL_TRS:
+        add(TrSpec(real, Api.REVISE_CANCEL, Env.REAL, market))
+        add(TrSpec("V" + real[1:], Api.REVISE_CANCEL, Env.MOCK, market))
+    add(TrSpec("TTTS3018R", Api.INQUIRE_NCCS, Env.REAL))
+    add(TrSpec("VTTS3018R", Api.INQUIRE_NCCS, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("TTTS3035R", Api.INQUIRE_CCNL, Env.REAL))
+    add(TrSpec("VTTS3035R", Api.INQUIRE_CCNL, Env.MOCK))
+    add(TrSpec("HHDFS00000300", Api.PRICE, None))
+    add(TrSpec("CTPF1604R", Api.SEARCH_INFO, None))
+    return table
+
+
+TR_TABLE: dict[str, TrSpec] = _build()
+
+
+def tr_for_order(market: Market, side: Side, env: Env) -> str:
+    """The canonical order TR ID (what a client should send)."""
+    for spec in TR_TABLE.values():
+        if (spec.api is Api.ORDER and spec.market is market and spec.side is side and spec.env is env
+                and spec.alias_of is None):
+            return spec.tr_id
+    raise KeyError((market, side, env))
+
+
+def tr_for_revise_cancel(market: Market, env: Env) -> str:
+    for spec in TR_TABLE.values():
+        if spec.api is Api.REVISE_CANCEL and spec.market is market and spec.env is env:
+            return spec.tr_id
+    raise KeyError((market, env))
+
+
+def tr_for(api: Api, env: Env) -> str:
+    """The TR ID of a market-independent API in an environment."""
+    for spec in TR_TABLE.values():
+        if spec.api is api and spec.env in (env, None) and spec.alias_of is None:
+            return spec.tr_id
+    raise KeyError((api, env))
+
+
+def tr_env_family(tr_id: str) -> Env | None:
+    """The environment a TR ID's first letter claims: V… mock; T…/J…/C… real (as kis_auth.py maps)."""
+    if not tr_id:
+        return None
+    if tr_id[0] == "V":
+        return Env.MOCK
+    if tr_id[0] in "TJC":
+        return Env.REAL
+    return None

@@ -1,0 +1,1 @@
+"""The ASGI app: thin routes over the wire, store and domain layers."""

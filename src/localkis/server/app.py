@@ -1,0 +1,528 @@
+"""The ASGI app: KIS routes at the root (B10), localkis's own routes under /localkis/."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from localkis.domain.errors import BusinessError, Reason
+from localkis.domain.hours import MarketHours
+from localkis.domain.orders import NewOrder, RevisionKind, RevisionRequest
+from localkis.protocol import codes
+from localkis.protocol.codes import Gateway, Ops
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import (
+    EXCHANGES,
+    QUOTE_CODES,
+    SEARCH_TYPE_CODES,
+    Exchange,
+    inquiry_scope,
+    parse_exchange,
+)
+from localkis.protocol.fields import (
+    CCNL_PAGE_SIZE_MOCK,
+    CCNL_PAGE_SIZE_REAL,
+    INQUIRE_CCNL_QUERY,
+    INQUIRE_NCCS_QUERY,
+    NCCS_PAGE_SIZE,
+    ORDER_BODY,
+    PRICE_QUERY,
+    REVISE_CANCEL_BODY,
+    SEARCH_INFO_QUERY,
+)
+from localkis.protocol.trids import TR_TABLE, Api, Side, TrSpec
+from localkis.server.auth import App, Apps, RateLimiter, Tokens, check_tr_family
+from localkis.server.clock import Clock
+from localkis.server.config import Config, instruments_of
+from localkis.server.desk import Desk, DeskSettings
+from localkis.server.openapi import openapi_document, swagger_html
+from localkis.store.base import OrderQuery, Store
+from localkis.wire import responses as out
+from localkis.wire.errors import (
+    GatewayError,
+    MessageError,
+    OpsError,
+    TokenEndpointError,
+    WireError,
+    business_error,
+    field_format_error,
+)
+from localkis.wire.requests import (
+    KisHeaders,
+    bearer_token,
+    check_corporate,
+    check_fields,
+    parse_headers,
+    parse_json_object,
+    query_upper,
+)
+
+log = logging.getLogger("localkis")
+
+
+def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = "",
+                 tr_cont: str | None = None, gt_uid: str = "") -> Response:
+    """A JSON response whose standard headers are Title-Cased and KIS's own lowercase (A7, B7)."""
+    content = out.dumps(body)
+    response = Response(status_code=status)
+    response.body = content
+    raw = [(b"Content-Type", b"application/json; charset=utf-8"),
+           (b"Content-Length", str(len(content)).encode())]
+    if tr_id:
+        raw.append((b"tr_id", tr_id.encode("latin-1", "replace")))
+    if tr_cont is not None:
+        raw.append((b"tr_cont", tr_cont.encode()))
+    if gt_uid:
+        raw.append((b"gt_uid", gt_uid.encode("latin-1", "replace")))
+    response.raw_headers = raw
+    return response
+
+
+@dataclass
+class Context:
+    """What a KIS route handler gets after the gateway checks."""
+
+    request: Request
+    headers: KisHeaders
+    app: App
+    spec: TrSpec
+
+
+Handler = Callable[[Context], Awaitable[Response]]
+
+
+class LocalKis:
+    """Wires config, store, clock and rules into routes."""
+
+    def __init__(self, config: Config, store: Store, *, admin_token: str) -> None:
+        self.config = config
+        self.store = store
+        self.admin_token = admin_token
+        server = config.server
+        self.clock = Clock(server.clock)
+        today = self.clock.now().date()
+        started = time.perf_counter()
+        self.hours = MarketHours(today - timedelta(days=400), today + timedelta(days=800),
+                                 japan_close=server.japan_close)
+        log.info("market calendars ready in %.2fs", time.perf_counter() - started)
+        self.apps = Apps([App(a.appkey, a.appsecret, a.env, frozenset(a.accounts), a.name) for a in config.apps])
+        self.tokens = Tokens(store, secrets.token_bytes(32), issue_limit=server.token_issue_limit)
+        self.rate = RateLimiter({Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second},
+                                enabled=server.rate_limits)
+        self.desk = Desk(store, self.hours, instruments_of(config),
+                         DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+
+    # --- gateway -----------------------------------------------------------------------------------
+    def kis(self, api: Api, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            tr_id = request.headers.get("tr_id", "")
+            gt_uid = request.headers.get("gt_uid", "")
+            env: Env | None = None
+            try:
+                headers = parse_headers(request.headers)
+                app = self.apps.authenticate(headers.appkey, headers.appsecret)
+                env = app.env
+                self.tokens.check(app, bearer_token(headers.authorization), self.clock.now())
+                spec = self._tr_spec(app, headers.tr_id, api)
+                check_corporate(headers)
+                if headers.custtype == "B" and app.env is Env.MOCK:
+                    raise GatewayError(Gateway.CORPORATE_NO_MOCK)
+                self.rate.hit(app, time.time())
+                return await handler(Context(request, headers, app, spec))
+            except WireError as exc:
+                return kis_response(exc.body(), exc.status, tr_id=tr_id, gt_uid=gt_uid)
+            except BusinessError as exc:
+                err = business_error(exc.reason, env or Env.REAL)
+                return kis_response(err.body(), err.status, tr_id=tr_id, gt_uid=gt_uid)
+            except Exception:
+                log.exception("unexpected error on %s %s", request.method, request.url.path)
+                err500 = GatewayError(Gateway.SERVER_ERROR)
+                return kis_response(err500.body(), 500, tr_id=tr_id, gt_uid=gt_uid)
+
+        return endpoint
+
+    def _tr_spec(self, app: App, tr_id: str, api: Api) -> TrSpec:
+        spec = TR_TABLE.get(tr_id)
+        if spec is None or spec.env is not None:
+            check_tr_family(app, tr_id)
+        if spec is None or spec.api is not api:
+            raise OpsError(Ops.SERVICE_NOT_FOUND)
+        if spec.needs_switch is not None:
+            name = spec.needs_switch.lstrip("!")
+            on = bool(getattr(self.config.server, name))
+            if on == spec.needs_switch.startswith("!"):
+                raise MessageError(codes.NOT_IN_MOCK)
+        return spec
+
+    @staticmethod
+    async def _body(ctx: Context) -> dict[str, Any]:
+        content_type = ctx.request.headers.get("content-type", "")
+        if content_type and "json" not in content_type.lower():
+            raise GatewayError(Gateway.BAD_CONTENT_TYPE)
+        declared = ctx.request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > 64 * 1024:
+            raise GatewayError(Gateway.BAD_REQUEST)
+        return parse_json_object(await ctx.request.body())
+
+    @staticmethod
+    def _account(ctx: Context, fields: Mapping[str, str]) -> str:
+        account = f"{fields['CANO']}-{fields['ACNT_PRDT_CD']}"
+        if not ctx.app.owns(account):
+            raise OpsError(Ops.BAD_ACCOUNT)
+        return account
+
+    @staticmethod
+    def _order_exchange(ctx: Context, code: str) -> Exchange:
+        exchange = parse_exchange(code)
+        if exchange is None:
+            raise BusinessError(Reason.UNKNOWN_SYMBOL, code)
+        if ctx.spec.market is not None and EXCHANGES[exchange].market is not ctx.spec.market:
+            raise OpsError(Ops.BAD_MARKET)
+        return exchange
+
+    def _reply(self, ctx: Context, body: Mapping[str, object], tr_cont: str | None = None) -> Response:
+        return kis_response(body, tr_id=ctx.headers.tr_id, tr_cont=tr_cont, gt_uid=ctx.headers.gt_uid)
+
+    # --- orders ------------------------------------------------------------------------------------
+    async def order(self, ctx: Context) -> Response:
+        fields = check_fields(await self._body(ctx), ORDER_BODY)
+        account = self._account(ctx, fields)
+        exchange = self._order_exchange(ctx, fields["OVRS_EXCG_CD"])
+        assert ctx.spec.side is not None
+        command = NewOrder(account=account, env=ctx.app.env, exchange=exchange, symbol=fields["PDNO"],
+                           side=ctx.spec.side, order_type=fields["ORD_DVSN"] or "00",
+                           quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
+                           tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
+        order = self.desk.place(command, self.clock.now())
+        message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
+        return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), order))
+
+    async def revise_cancel(self, ctx: Context) -> Response:
+        fields = check_fields(await self._body(ctx), REVISE_CANCEL_BODY)
+        account = self._account(ctx, fields)
+        exchange = self._order_exchange(ctx, fields["OVRS_EXCG_CD"])
+        try:
+            kind = RevisionKind(fields["RVSE_CNCL_DVSN_CD"])
+        except ValueError:
+            raise BusinessError(Reason.BAD_REVISE_CANCEL_CODE, fields["RVSE_CNCL_DVSN_CD"]) from None
+        request = RevisionRequest(kind=kind, account=account, env=ctx.app.env, exchange=exchange,
+                                  symbol=fields["PDNO"], original_no=fields["ORGN_ODNO"],
+                                  quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
+                                  tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
+        record = self.desk.revise_or_cancel(request, self.clock.now())
+        message = codes.REVISE_OK if kind is RevisionKind.REVISE else codes.CANCEL_OK
+        return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), record))
+
+    # --- inquiries ---------------------------------------------------------------------------------
+    @staticmethod
+    def _cursor_after(nk200: str, field: str) -> str | None:
+        """The last order number of the previous page, from ctx_area_nk200 ("CANO^PRDT^…^ODNO^")."""
+        text = nk200.strip()
+        if not text:
+            return None
+        parts = text.split("^")
+        if len(parts) < 4 or not (parts[-2].isdigit() and len(parts[-2]) == 10):
+            raise field_format_error(field)
+        return parts[-2]
+
+    @staticmethod
+    def _tr_cont(continuing: bool, more: bool) -> str:
+        """F first page with more, M middle, D first-and-only, E last (A6)."""
+        if more:
+            return "M" if continuing else "F"
+        return "E" if continuing else "D"
+
+    async def inquire_nccs(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), INQUIRE_NCCS_QUERY)
+        account = self._account(ctx, q)
+        exchange = parse_exchange(q["OVRS_EXCG_CD"])
+        if exchange is None:
+            raise OpsError(Ops.BAD_MARKET)
+        sort = q["SORT_SQN"]
+        after = self._cursor_after(q["CTX_AREA_NK200"], "CTX_AREA_NK200")
+        rows = self.desk.list_orders(OrderQuery(
+            account=account, exchanges=inquiry_scope(exchange), live_only=True, after=after,
+            descending=sort != "DS", limit=NCCS_PAGE_SIZE + 1))
+        more = len(rows) > NCCS_PAGE_SIZE
+        rows = rows[:NCCS_PAGE_SIZE]
+        cano, prdt = q["CANO"], q["ACNT_PRDT_CD"]
+        fk = out.cursor(f"{cano}^{prdt}^{exchange.value}^{sort}^")
+        nk = out.cursor(f"{cano}^{prdt}^{exchange.value}^{rows[-1][0].order_no}^" if more else "")
+        message = codes.INQUIRY_OK if rows else codes.INQUIRY_EMPTY
+        output = [out.nccs_row(o, self.desk.instruments.get((o.exchange, o.symbol)), d) for o, d in rows]
+        body = out.ok(message, ctx_area_fk200=fk, ctx_area_nk200=nk, output=output)
+        return self._reply(ctx, body, self._tr_cont(after is not None, more))
+
+    async def inquire_ccnl(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), INQUIRE_CCNL_QUERY)
+        account = self._account(ctx, q)
+        mock = ctx.app.env is Env.MOCK
+        exchanges: frozenset[Exchange] | None = None
+        symbol: str | None = None
+        side: Side | None = None
+        filled: bool | None = None
+        descending = False
+        if not mock:  # KIS's mock ignores the filters and sorts ascending (PROTOCOL §7)
+            code = q["OVRS_EXCG_CD"]
+            if code not in ("", "%"):
+                exchange = parse_exchange(code)
+                if exchange is None:
+                    raise OpsError(Ops.BAD_MARKET)
+                exchanges = inquiry_scope(exchange)
+            symbol = q["PDNO"] if q["PDNO"] not in ("", "%") else None
+            side = {"01": Side.SELL, "02": Side.BUY}.get(q["SLL_BUY_DVSN"])
+            filled = {"01": True, "02": False}.get(q["CCLD_NCCS_DVSN"])
+            descending = q["SORT_SQN"] == "AS"
+        size = CCNL_PAGE_SIZE_MOCK if mock else CCNL_PAGE_SIZE_REAL
+        after = self._cursor_after(q["CTX_AREA_NK200"], "CTX_AREA_NK200")
+        rows = self.desk.list_orders(OrderQuery(
+            account=account, exchanges=exchanges, symbol=symbol, side=side, filled=filled,
+            local_date_from=q["ORD_STRT_DT"], local_date_to=q["ORD_END_DT"], after=after,
+            descending=descending, limit=size + 1))
+        more = len(rows) > size
+        rows = rows[:size]
+        cano, prdt = q["CANO"], q["ACNT_PRDT_CD"]
+        fk = out.cursor(f"{cano}^{prdt}^{q['PDNO']}^{q['ORD_STRT_DT']}^{q['ORD_END_DT']}^"
+                        f"{q['SLL_BUY_DVSN']}^{q['CCLD_NCCS_DVSN']}^{q['OVRS_EXCG_CD']}^{q['SORT_SQN']}^")
+        nk = out.cursor(f"{cano}^{prdt}^{q['ORD_STRT_DT']}^{rows[-1][0].order_no}^" if more else "")
+        message = codes.INQUIRY_OK if rows else codes.INQUIRY_EMPTY
+        output = [out.ccnl_row(o, self.desk.instruments.get((o.exchange, o.symbol)), d) for o, d in rows]
+        body = out.ok(message, ctx_area_fk200=fk, ctx_area_nk200=nk, output=output)
+        return self._reply(ctx, body, self._tr_cont(after is not None, more))
+
+    async def price(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), PRICE_QUERY)
+        exchange = QUOTE_CODES.get(q["EXCD"])
+        instrument = self.desk.instruments.get((exchange, q["SYMB"])) if exchange else None
+        keys = ("rsym", "zdiv", "base", "pvol", "last", "sign", "diff", "rate", "tvol", "tamt", "ordy")
+        if instrument is None or exchange is None:
+            # KIS answers an unknown EXCD/SYMB with blank output, not an error (PROTOCOL §10).
+            return self._reply(ctx, out.ok(codes.QUOTE_OK, output=dict.fromkeys(keys, "")))
+        places = PRICE_PLACES[EXCHANGES[exchange].market.value]
+        last = out.fixed(instrument.price, places)
+        output = {"rsym": f"D{q['EXCD']}{q['SYMB']}", "zdiv": str(places), "base": last, "pvol": "0",
+                  "last": last, "sign": "3", "diff": out.fixed(Decimal(0), places), "rate": "0.00",
+                  "tvol": "0", "tamt": "0", "ordy": "매수가능"}
+        return self._reply(ctx, out.ok(codes.QUOTE_OK, output=output))
+
+    async def search_info(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), SEARCH_INFO_QUERY)
+        exchange = SEARCH_TYPE_CODES.get(q["PRDT_TYPE_CD"])
+        instrument = self.desk.instruments.get((exchange, q["PDNO"])) if exchange else None
+        if instrument is None or exchange is None:
+            raise MessageError(codes.Message("KIOK0560", codes.INQUIRY_EMPTY.text))
+        english = instrument.english_name or instrument.symbol
+        output = {
+            "pdno": instrument.symbol, "prdt_type_cd": q["PRDT_TYPE_CD"], "prdt_name": instrument.name,
+            "prdt_name120": instrument.name, "prdt_abrv_name": instrument.name,
+            "prdt_eng_name": english, "prdt_eng_name120": english, "prdt_eng_abrv_name": english,
+            "std_pdno": instrument.symbol, "shtn_pdno": instrument.symbol, "prdt_sale_stat_cd": "",
+            "prdt_risk_grad_cd": "", "prdt_clsf_cd": "", "prdt_clsf_name": "", "sale_strt_dt": "",
+            "sale_end_dt": "", "wrap_asst_type_cd": "", "ivst_prdt_type_cd": "", "ivst_prdt_type_cd_name": "",
+            "frst_erlm_dt": "",
+        }
+        return self._reply(ctx, out.ok(codes.SEARCH_INFO_OK, output=output))
+
+    # --- OAuth and utilities -----------------------------------------------------------------------
+    async def _oauth_body(self, request: Request) -> dict[str, Any]:
+        try:
+            return parse_json_object(await request.body())
+        except WireError:
+            raise TokenEndpointError(codes.TOKEN_BAD_REQUEST) from None
+
+    def _oauth_app(self, body: Mapping[str, Any], secret_field: str) -> App:
+        appkey, appsecret = body.get("appkey"), body.get(secret_field)
+        if not isinstance(appkey, str) or not appkey:
+            raise TokenEndpointError(codes.TOKEN_APPKEY_REQUIRED)
+        if not isinstance(appsecret, str) or not appsecret:
+            raise TokenEndpointError(codes.TOKEN_APPSECRET_REQUIRED)
+        return self.apps.authenticate_for_token(appkey, appsecret)
+
+    async def oauth(self, request: Request, action: Callable[[dict[str, Any]], dict[str, object]]) -> Response:
+        try:
+            return kis_response(action(await self._oauth_body(request)))
+        except WireError as exc:
+            return kis_response(exc.body(), exc.status)
+        except Exception:
+            log.exception("unexpected error on %s", request.url.path)
+            return kis_response({"error_code": "EGW00002", "error_description": "서버 에러가 발생했습니다."}, 500)
+
+    def _issue_token(self, body: dict[str, Any]) -> dict[str, object]:
+        if body.get("grant_type") != "client_credentials":
+            raise TokenEndpointError(codes.TOKEN_BAD_GRANT)
+        app = self._oauth_app(body, "appsecret")
+        now = self.clock.now()
+        record = self.tokens.issue(app, now)
+        return {"access_token": record.token,
+                "access_token_token_expired": out.kst(record.expires_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "token_type": "Bearer",
+                "expires_in": max(0, int((record.expires_at - now).total_seconds()))}
+
+    def _revoke_token(self, body: dict[str, Any]) -> dict[str, object]:
+        app = self._oauth_app(body, "appsecret")
+        token = body.get("token")
+        if not isinstance(token, str) or not self.tokens.revoke(app, token):
+            raise TokenEndpointError(codes.TOKEN_NOT_FOUND)
+        return {"code": 200, "message": codes.REVOKE_OK_TEXT}
+
+    def _approval(self, body: dict[str, Any]) -> dict[str, object]:
+        if body.get("grant_type") != "client_credentials":
+            raise TokenEndpointError(codes.TOKEN_BAD_GRANT)
+        self._oauth_app(body, "secretkey")
+        key = secrets.token_hex(18)
+        return {"approval_key": f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:32]}"}
+
+    async def token_p(self, request: Request) -> Response:
+        return await self.oauth(request, self._issue_token)
+
+    async def revoke_p(self, request: Request) -> Response:
+        return await self.oauth(request, self._revoke_token)
+
+    async def approval(self, request: Request) -> Response:
+        return await self.oauth(request, self._approval)
+
+    async def hashkey(self, request: Request) -> Response:
+        """HASH of the body as sent (optional at KIS; mojito2 calls it before every POST, B9)."""
+        try:
+            headers = {k: request.headers.get(k, "") for k in ("appkey", "appsecret")}
+            if not headers["appkey"]:
+                raise GatewayError(Gateway.APPKEY_REQUIRED)
+            if not headers["appsecret"]:
+                raise GatewayError(Gateway.APPSECRET_REQUIRED)
+            self.apps.authenticate(headers["appkey"], headers["appsecret"])
+            raw = await request.body()
+            body = parse_json_object(raw)
+            return kis_response({"BODY": body, "HASH": hashlib.sha256(raw).hexdigest()})
+        except WireError as exc:
+            return kis_response(exc.body(), exc.status)
+
+    # --- localkis's own routes ---------------------------------------------------------------------
+    def _admin(self, request: Request) -> None:
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), f"Bearer {self.admin_token}".encode()):
+            raise AdminError(401, "admin bearer token required")
+
+    async def admin_fill(self, request: Request) -> Response:
+        try:
+            self._admin(request)
+            try:
+                body = parse_json_object(await request.body())
+            except WireError:
+                raise AdminError(400, "body must be a JSON object") from None
+            odno, qty, price = body.get("odno"), body.get("quantity"), body.get("price")
+            if not isinstance(odno, str) or not odno.isdigit() or len(odno) > 10:
+                raise AdminError(400, "odno must be a string of up to 10 digits")
+            if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+                raise AdminError(400, "quantity must be a positive integer")
+            fill_price = Decimal(str(price)) if isinstance(price, str | int) else None
+            if fill_price is None or not fill_price.is_finite() or fill_price <= 0:
+                raise AdminError(400, "price must be a positive decimal string")
+            try:
+                order = self.desk.fill(odno, qty, fill_price, self.clock.now())
+            except LookupError:
+                raise AdminError(404, f"no order {odno}") from None
+            except BusinessError:
+                raise AdminError(409, f"order {odno} has nothing open") from None
+            except ValueError as exc:
+                raise AdminError(409, str(exc)) from None
+            return kis_response({"odno": order.order_no, "filled": order.filled,
+                                 "open": order.open_quantity, "state": order.state.value,
+                                 "average_price": str(order.average_fill_price)})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    async def admin_orders(self, request: Request) -> Response:
+        try:
+            self._admin(request)
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+        rows = [{"odno": o.order_no, "orgn_odno": o.original_no, "kind": o.kind.value,
+                 "account": o.account, "exchange": o.exchange.value, "symbol": o.symbol,
+                 "side": o.side.value, "quantity": o.quantity, "price": str(o.price), "state": o.state.value,
+                 "filled": o.filled, "cancelled": o.cancelled, "revised_away": o.revised_away,
+                 "open": o.open_quantity, "manager_order_no": o.manager_order_no,
+                 "created_at": o.created_at.isoformat()} for o in self.store.all_orders()]
+        return kis_response({"orders": rows})
+
+    async def admin_clock(self, request: Request) -> Response:
+        try:
+            self._admin(request)
+            if request.method == "POST":
+                try:
+                    body = parse_json_object(await request.body())
+                    if "time" in body:
+                        self.clock.set(datetime.fromisoformat(str(body["time"])),
+                                       frozen=bool(body.get("frozen", False)))
+                    if "advance_seconds" in body:
+                        self.clock.advance(timedelta(seconds=float(body["advance_seconds"])))
+                except (WireError, ValueError, TypeError) as exc:
+                    raise AdminError(400, f"bad clock request: {exc}") from None
+            return kis_response({"now": out.kst(self.clock.now()).isoformat()})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    async def health(self, request: Request) -> Response:
+        return kis_response({"status": "ok", "now": out.kst(self.clock.now()).isoformat()})
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        m = codes.SERVICE_NOT_FOUND
+        return kis_response({"rt_cd": "1", "msg_cd": m.code, "msg1": m.text}, 404)
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+PRICE_PLACES = {"US": 4, "HK": 3, "JP": 1, "SH": 2, "SZ": 2, "VN": 0}
+
+KIS_ROUTES: tuple[tuple[str, str, Api, str], ...] = (
+    ("/uapi/overseas-stock/v1/trading/order", "POST", Api.ORDER, "order"),
+    ("/uapi/overseas-stock/v1/trading/order-rvsecncl", "POST", Api.REVISE_CANCEL, "revise_cancel"),
+    ("/uapi/overseas-stock/v1/trading/inquire-nccs", "GET", Api.INQUIRE_NCCS, "inquire_nccs"),
+    ("/uapi/overseas-stock/v1/trading/inquire-ccnl", "GET", Api.INQUIRE_CCNL, "inquire_ccnl"),
+    ("/uapi/overseas-price/v1/quotations/price", "GET", Api.PRICE, "price"),
+    ("/uapi/domestic-stock/v1/quotations/search-info", "GET", Api.SEARCH_INFO, "search_info"),
+)
+
+
+def create_app(config: Config, store: Store, *, admin_token: str) -> Starlette:
+    kis = LocalKis(config, store, admin_token=admin_token)
+    routes = [Route(path, kis.kis(api, getattr(kis, name)), methods=[method])
+              for path, method, api, name in KIS_ROUTES]
+    routes += [
+        Route("/oauth2/tokenP", kis.token_p, methods=["POST"]),
+        Route("/oauth2/revokeP", kis.revoke_p, methods=["POST"]),
+        Route("/oauth2/Approval", kis.approval, methods=["POST"]),
+        Route("/uapi/hashkey", kis.hashkey, methods=["POST"]),
+        Route("/localkis/health", kis.health, methods=["GET"]),
+        Route("/localkis/admin/fills", kis.admin_fill, methods=["POST"]),
+        Route("/localkis/admin/orders", kis.admin_orders, methods=["GET"]),
+        Route("/localkis/admin/clock", kis.admin_clock, methods=["GET", "POST"]),
+    ]
+
+    async def openapi(request: Request) -> Response:
+        return kis_response(openapi_document(KIS_ROUTES))
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(swagger_html("/openapi.json"))
+
+    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+    app = Starlette(routes=routes, exception_handlers={404: kis.not_found, 405: kis.not_found})
+    app.state.localkis = kis
+    return app
+

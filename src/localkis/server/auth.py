@@ -1,0 +1,160 @@
+"""Apps, tokens and per-app rate limits (PROTOCOL §2, §12; issue: tokens 24 h, reuse within 6 h, 1/min)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import orjson
+
+from localkis.protocol.codes import (
+    REAL_APP_MOCK_TR_TEXT,
+    TOKEN_BAD_APPKEY,
+    TOKEN_BAD_APPSECRET,
+    TOKEN_RATE_LIMIT,
+    Gateway,
+)
+from localkis.protocol.env import Env
+from localkis.protocol.trids import tr_env_family
+from localkis.store.base import Store, TokenRecord
+from localkis.wire.errors import GatewayError, TokenEndpointError
+
+TOKEN_LIFETIME = timedelta(hours=24)
+TOKEN_REUSE_WINDOW = timedelta(hours=6)
+TOKEN_REQUEST_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    appkey: str
+    appsecret: str
+    env: Env
+    accounts: frozenset[str]
+    name: str = ""
+
+    def owns(self, account: str) -> bool:
+        return account in self.accounts
+
+
+class Apps:
+    """The registered apps, by appkey."""
+
+    def __init__(self, apps: list[App]) -> None:
+        self._by_key = {a.appkey: a for a in apps}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_key.values())
+
+    def get(self, appkey: str) -> App | None:
+        return self._by_key.get(appkey)
+
+    def authenticate(self, appkey: str, appsecret: str) -> App:
+        """The app for gateway headers, or EGW00103/EGW00105."""
+        app = self._by_key.get(appkey)
+        if app is None:
+            raise GatewayError(Gateway.BAD_APPKEY)
+        if not hmac.compare_digest(app.appsecret, appsecret):
+            raise GatewayError(Gateway.BAD_APPSECRET)
+        return app
+
+    def authenticate_for_token(self, appkey: str, appsecret: str) -> App:
+        """The same check in the OAuth endpoints' 403 shape."""
+        app = self._by_key.get(appkey)
+        if app is None:
+            raise TokenEndpointError(TOKEN_BAD_APPKEY)
+        if not hmac.compare_digest(app.appsecret, appsecret):
+            raise TokenEndpointError(TOKEN_BAD_APPSECRET)
+        return app
+
+
+def check_tr_family(app: App, tr_id: str) -> None:
+    """A mock app must send V… TRs and a real app T…/J…/C… ones (A1). Shared TRs (HHDFS…) pass."""
+    family = tr_env_family(tr_id)
+    if family is None or family is app.env:
+        return
+    if app.env is Env.MOCK:
+        raise GatewayError(Gateway.NOT_MOCK_TR)
+    raise GatewayError(Gateway.MOCK_KEY_ON_REAL, REAL_APP_MOCK_TR_TEXT)
+
+
+class Tokens:
+    """Issue, reuse, revoke and check access tokens; records live in the store (they survive restarts)."""
+
+    def __init__(self, store: Store, signing_key: bytes, *, issue_limit: bool) -> None:
+        self._store = store
+        self._key = signing_key
+        self._issue_limit = issue_limit
+
+    def _mint(self, app: App, now: datetime) -> str:
+        # JWT-shaped like KIS's tokens; only this server reads it, by exact lookup.
+        header = {"typ": "JWT", "alg": "HS256"}
+        payload = {"sub": "token", "aud": hashlib.sha256(app.appkey.encode()).hexdigest()[:36],
+                   "prdt_cd": "", "iss": "unogw", "exp": int((now + TOKEN_LIFETIME).timestamp()),
+                   "iat": int(now.timestamp()), "jti": secrets.token_hex(16)}
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        signing_input = b64(orjson.dumps(header)) + "." + b64(orjson.dumps(payload))
+        signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
+        return signing_input + "." + b64(signature)
+
+    def issue(self, app: App, now: datetime) -> TokenRecord:
+        """A token for `app`: the current one if issued within 6 h, else a new one; 1 request/min."""
+        with self._store.transaction() as tx:
+            last = tx.last_token_request(app.appkey)
+            if self._issue_limit and last is not None and now - last < TOKEN_REQUEST_INTERVAL:
+                raise TokenEndpointError(TOKEN_RATE_LIMIT)
+            tx.set_last_token_request(app.appkey, now)
+            current = tx.latest_token(app.appkey)
+            if (current is not None and not current.revoked and now - current.issued_at < TOKEN_REUSE_WINDOW
+                    and current.expires_at > now):
+                return current
+            record = TokenRecord(self._mint(app, now), app.appkey, now, now + TOKEN_LIFETIME)
+            tx.insert_token(record)
+            return record
+
+    def revoke(self, app: App, token: str) -> bool:
+        with self._store.transaction() as tx:
+            record = tx.find_token(token)
+            if record is None or record.appkey != app.appkey:
+                return False
+            return tx.revoke_token(token)
+
+    def check(self, app: App, token: str, now: datetime) -> None:
+        """EGW00121 for an unknown, revoked or another app's token; EGW00123 for an expired one."""
+        with self._store.read() as tx:
+            record = tx.find_token(token)
+        if record is None or record.revoked or record.appkey != app.appkey:
+            raise GatewayError(Gateway.BAD_TOKEN)
+        if record.expires_at <= now:
+            raise GatewayError(Gateway.TOKEN_EXPIRED)
+
+
+class RateLimiter:
+    """Requests per app per wall-clock second, as KIS counts them (buckets reset each second)."""
+
+    def __init__(self, per_second: dict[Env, int], *, enabled: bool) -> None:
+        self._limits = per_second
+        self._enabled = enabled
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, int]] = defaultdict(lambda: (-1, 0))
+
+    def hit(self, app: App, now_seconds: float) -> None:
+        if not self._enabled:
+            return
+        second = int(now_seconds)
+        with self._lock:
+            bucket, count = self._counts[app.appkey]
+            if bucket != second:
+                bucket, count = second, 0
+            if count >= self._limits[app.env]:
+                self._counts[app.appkey] = (bucket, count)
+                raise GatewayError(Gateway.RATE_LIMIT)
+            self._counts[app.appkey] = (bucket, count + 1)

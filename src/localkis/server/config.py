@@ -1,0 +1,187 @@
+"""The TOML config file: a public contract (keys are never renamed)."""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from datetime import datetime, time
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from localkis.domain.instruments import Instrument
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import Exchange
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says why, for a person."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(_Model):
+    branch_code: str = Field(default="01790", pattern=r"^\d{5}$")
+    market_hours: Literal["enforce", "ignore"] = "enforce"
+    clock: datetime | None = None
+    rate_limits: bool = True
+    token_issue_limit: bool = True
+    admin_token: str | None = None
+    strict_mock: bool = False
+    accept_vttt1006u: bool = False
+    japan_close: time = time(15, 0)  # KIS's spec says 15:00; the exchange trades to 15:30
+    real_rate_per_second: int = Field(default=20, ge=1)
+    mock_rate_per_second: int = Field(default=2, ge=1)
+
+    @field_validator("clock")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("clock needs a UTC offset, e.g. 2026-11-25T23:45:00+09:00")
+        return value
+
+
+class AppSection(_Model):
+    appkey: str = Field(min_length=36, max_length=36)
+    appsecret: str = Field(min_length=180, max_length=180)
+    env: Env
+    accounts: list[str] = Field(default_factory=list)
+    name: str = ""
+
+
+class PositionSection(_Model):
+    exchange: Exchange
+    symbol: str
+    quantity: int = Field(ge=0)
+    avg_price: Decimal = Decimal(0)
+
+
+class AccountSection(_Model):
+    number: str = Field(pattern=r"^\d{8}-\d{2}$")
+    cash: dict[str, Decimal] = Field(default_factory=dict)
+    positions: list[PositionSection] = Field(default_factory=list)
+
+
+class InstrumentSection(_Model):
+    exchange: Exchange
+    symbol: str = Field(min_length=1, max_length=12)
+    name: str
+    price: Decimal = Field(gt=0)
+    lot_size: int | None = Field(default=None, ge=1)
+    english_name: str = ""
+    topix500: bool = False
+
+    def to_instrument(self) -> Instrument:
+        return Instrument(self.exchange, self.symbol, self.name, self.price, self.lot_size,
+                          self.english_name, self.topix500)
+
+
+class Config(_Model):
+    server: ServerSection = ServerSection()
+    apps: list[AppSection] = Field(default_factory=list)
+    accounts: list[AccountSection] = Field(default_factory=list)
+    instruments: list[InstrumentSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        numbers = [a.number for a in self.accounts]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("an account number is listed twice in [[accounts]]")
+        keys = [a.appkey for a in self.apps]
+        if len(keys) != len(set(keys)):
+            raise ValueError("an appkey is listed twice in [[apps]]")
+        known = set(numbers)
+        for app in self.apps:
+            for number in app.accounts:
+                if number not in known:
+                    raise ValueError(f"app {app.appkey[:6]}… names account {number}, which has no [[accounts]] entry")
+        return self
+
+
+def parse_config(text: str, source: str = "config") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid configuration:"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    return parse_config(text, str(path))
+
+
+def default_instruments() -> list[Instrument]:
+    """The shipped instrument list, used when the config has no [[instruments]]."""
+    text = resources.files("localkis.data").joinpath("instruments.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return [InstrumentSection.model_validate(item).to_instrument() for item in data["instruments"]]
+
+
+def instruments_of(config: Config) -> list[Instrument]:
+    if config.instruments:
+        return [i.to_instrument() for i in config.instruments]
+    return default_instruments()
+
+
+def new_appkey() -> str:
+    return "PS" + secrets.token_hex(17)
+
+
+def new_appsecret() -> str:
+    return secrets.token_urlsafe(150)[:180]
+
+
+def demo_config_text() -> str:
+    """A first-start config: one real and one mock demo app, an account each with cash."""
+    real_key, mock_key = new_appkey(), new_appkey()
+    return f'''# localkis configuration (created on first start; edit freely).
+# Format: see docs/config.md. Credentials below are for this local server only.
+
+[server]
+branch_code = "01790"
+market_hours = "enforce"      # "ignore": accept orders at any time
+rate_limits = true            # KIS per-app limits (20/s real, 2/s mock)
+token_issue_limit = true      # one token per app per minute (EGW00133)
+admin_token = "{secrets.token_urlsafe(24)}"
+strict_mock = false
+accept_vttt1006u = false
+
+[[apps]]
+name = "demo-real"
+appkey = "{real_key}"
+appsecret = "{new_appsecret()}"
+env = "real"
+accounts = ["12345678-01"]
+
+[[apps]]
+name = "demo-mock"
+appkey = "{mock_key}"
+appsecret = "{new_appsecret()}"
+env = "mock"
+accounts = ["50012345-01"]
+
+[[accounts]]
+number = "12345678-01"
+cash = {{ USD = "100000.00", HKD = "500000", JPY = "10000000", CNY = "100000", VND = "1000000000" }}
+positions = [ {{ exchange = "NASD", symbol = "AAPL", quantity = 10, avg_price = "150.00" }} ]
+
+[[accounts]]
+number = "50012345-01"
+cash = {{ USD = "100000.00", HKD = "500000", JPY = "10000000", CNY = "100000", VND = "1000000000" }}
+'''

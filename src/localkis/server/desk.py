@@ -1,0 +1,111 @@
+"""The order desk: each KIS command as one store transaction around the pure domain rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from localkis.domain import markets, orders
+from localkis.domain.errors import BusinessError, Reason
+from localkis.domain.hours import MarketHours, local_date
+from localkis.domain.instruments import Instrument
+from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
+from localkis.protocol.trids import Side
+from localkis.store.base import OrderQuery, Store
+
+# ORD_DVSN values each (market, side) accepts in the real environment (PROTOCOL §4); mock: "00" only.
+_REAL_ORDER_TYPES: dict[tuple[Market, Side], frozenset[str]] = {
+    (Market.US, Side.BUY): frozenset({"00", "32", "34", "35", "36"}),
+    (Market.US, Side.SELL): frozenset({"00", "31", "32", "33", "34", "35", "36"}),
+    (Market.HK, Side.SELL): frozenset({"00", "50"}),
+}
+_MARKET_PRICE_TYPES = frozenset({"31", "33"})  # MOO, MOC: no limit price
+
+
+def allowed_order_types(market: Market, side: Side, env: Env) -> frozenset[str]:
+    if env is Env.MOCK:
+        return frozenset({"00"})
+    return _REAL_ORDER_TYPES.get((market, side), frozenset({"00"}))
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    branch: str
+    enforce_hours: bool
+
+
+class Desk:
+    def __init__(self, store: Store, hours: MarketHours, instruments: list[Instrument],
+                 settings: DeskSettings) -> None:
+        self.store = store
+        self.hours = hours
+        self.settings = settings
+        self.instruments: dict[tuple[Exchange, str], Instrument] = {
+            (i.exchange, i.symbol): i for i in instruments}
+
+    def instrument(self, exchange: Exchange, symbol: str) -> Instrument:
+        found = self.instruments.get((exchange, symbol))
+        if found is None:
+            raise BusinessError(Reason.UNKNOWN_SYMBOL, f"{exchange.value} {symbol}")
+        return found
+
+    def _check_hours(self, exchange: Exchange, now: datetime, env: Env) -> None:
+        if self.settings.enforce_hours:
+            self.hours.check_order_allowed(exchange, now, env)
+
+    def place(self, command: NewOrder, now: datetime) -> Order:
+        instrument = self.instrument(command.exchange, command.symbol)
+        market = EXCHANGES[command.exchange].market
+        if command.order_type not in allowed_order_types(market, command.side, command.env):
+            raise BusinessError(Reason.BAD_ORDER_TYPE, command.order_type)
+        if command.order_type not in _MARKET_PRICE_TYPES:
+            markets.check_price(command.exchange, command.price, topix500=instrument.topix500,
+                                on=local_date(command.exchange, now))
+        lot = instrument.lot_size or markets.default_lot_size(command.exchange)
+        if not (command.exchange is Exchange.SEHK and command.order_type == "50"):
+            markets.check_quantity(command.exchange, command.side is Side.BUY, command.quantity, lot)
+        self._check_hours(command.exchange, now, command.env)
+        with self.store.transaction() as tx:
+            order = orders.place(command, tx.next_order_no(), now, self.settings.branch)
+            tx.insert_order(order, local_date(command.exchange, now).strftime("%Y%m%d"))
+        return order
+
+    def revise_or_cancel(self, request: RevisionRequest, now: datetime) -> Order:
+        """The new order record (revision or cancel confirmation); the original is updated with it."""
+        instrument = self.instrument(request.exchange, request.symbol)
+        if request.kind is RevisionKind.REVISE:
+            if not EXCHANGES[request.exchange].revise_allowed:
+                raise BusinessError(Reason.REVISE_NOT_ALLOWED, request.exchange.value)
+            markets.check_price(request.exchange, request.price, topix500=instrument.topix500,
+                                on=local_date(request.exchange, now))
+        self._check_hours(request.exchange, now, request.env)
+        with self.store.transaction() as tx:
+            original = tx.load_order_for_update(request.original_no.zfill(10))
+            target = orders.check_target(original, request)
+            if 0 < request.quantity < target.open_quantity:
+                lot = instrument.lot_size or markets.default_lot_size(request.exchange)
+                markets.check_quantity(request.exchange, target.side is Side.BUY, request.quantity, lot)
+            act = orders.revise if request.kind is RevisionKind.REVISE else orders.cancel
+            updated, record = act(target, request, tx.next_order_no(), now, self.settings.branch)
+            tx.update_order(updated)
+            tx.insert_order(record, local_date(request.exchange, now).strftime("%Y%m%d"))
+        return record
+
+    def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Order:
+        """A test fill (admin API); the fill engine of a later issue goes through here too."""
+        with self.store.transaction() as tx:
+            order = tx.load_order_for_update(order_no.zfill(10))
+            if order is None:
+                raise LookupError(order_no)
+            updated = orders.fill(order, quantity, price)
+            tx.update_order(updated)
+            tx.insert_fill(updated.order_no, quantity, str(price), now)
+        return updated
+
+    def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
+        """Orders with their exchange-local order dates (YYYYMMDD)."""
+        with self.store.read() as tx:
+            return tx.list_orders(query)

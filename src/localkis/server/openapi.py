@@ -1,0 +1,101 @@
+"""OpenAPI document of the KIS routes, generated from the protocol field specs (one source of truth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localkis.protocol.fields import (
+    HEADERS,
+    INQUIRE_CCNL_QUERY,
+    INQUIRE_NCCS_QUERY,
+    ORDER_BODY,
+    PRICE_QUERY,
+    REVISE_CANCEL_BODY,
+    SEARCH_INFO_QUERY,
+    FieldSpec,
+)
+from localkis.protocol.trids import TR_TABLE, Api
+
+_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
+    Api.ORDER: ORDER_BODY,
+    Api.REVISE_CANCEL: REVISE_CANCEL_BODY,
+    Api.INQUIRE_NCCS: INQUIRE_NCCS_QUERY,
+    Api.INQUIRE_CCNL: INQUIRE_CCNL_QUERY,
+    Api.PRICE: PRICE_QUERY,
+    Api.SEARCH_INFO: SEARCH_INFO_QUERY,
+}
+
+_EXAMPLES: dict[Api, dict[str, str]] = {
+    Api.ORDER: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
+                "ORD_QTY": "1", "OVRS_ORD_UNPR": "190.00", "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": "00"},
+    Api.REVISE_CANCEL: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
+                        "ORGN_ODNO": "0000000001", "RVSE_CNCL_DVSN_CD": "01", "ORD_QTY": "1",
+                        "OVRS_ORD_UNPR": "189.50", "ORD_SVR_DVSN_CD": "0"},
+}
+
+_ACK_EXAMPLE = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.",
+                "output": {"KRX_FWDG_ORD_ORGNO": "01790", "ODNO": "0000000002", "ORD_TMD": "233012"}}
+
+
+def _schema(spec: FieldSpec) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_len}
+    if spec.choices:
+        schema["enum"] = sorted(spec.choices)
+    if spec.fmt.value != "text":
+        schema["format"] = spec.fmt.value
+    return schema
+
+
+def openapi_document(routes: tuple[tuple[str, str, Api, str], ...]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, method, api, _ in routes:
+        tr_ids = sorted(t for t, s in TR_TABLE.items() if s.api is api)
+        header_params = [{"name": h.name, "in": "header", "required": h.required, "schema": _schema(h)}
+                         for h in HEADERS]
+        header_params[4]["schema"]["enum"] = tr_ids  # tr_id
+        op: dict[str, Any] = {
+            "summary": f"KIS {api.value} ({', '.join(tr_ids)})",
+            "parameters": header_params,
+            "responses": {
+                "200": {"description": "rt_cd \"0\" on success; rt_cd \"1\" for a business rejection",
+                        "content": {"application/json": {"example": _ACK_EXAMPLE
+                                                         if method == "POST" else {"rt_cd": "0"}}}},
+                "500": {"description": "gateway (EGW…) or input (OPSQ…) error",
+                        "content": {"application/json": {"example": {
+                            "rt_cd": "1", "msg1": "유효하지 않은 token 입니다.", "msg_cd": "EGW00121"}}}},
+            },
+        }
+        fields = _FIELDS[api]
+        if method == "POST":
+            op["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"type": "object", "required": [f.name for f in fields if f.required],
+                           "properties": {f.name: _schema(f) for f in fields}},
+                "example": _EXAMPLES.get(api, {})}}}
+        else:
+            op["parameters"] += [{"name": f.name, "in": "query", "required": f.required,
+                                  "schema": _schema(f)} for f in fields]
+        paths[path] = {method.lower(): op}
+    paths["/oauth2/tokenP"] = {"post": {
+        "summary": "Issue an access token (24 h; the same token within 6 h; 1 request per minute)",
+        "requestBody": {"content": {"application/json": {"example": {
+            "grant_type": "client_credentials", "appkey": "…36 chars…", "appsecret": "…180 chars…"}}}},
+        "responses": {"200": {"description": "token", "content": {"application/json": {"example": {
+            "access_token": "eyJ…", "access_token_token_expired": "2026-11-26 23:45:00",
+            "token_type": "Bearer", "expires_in": 86400}}}},
+            "403": {"description": "EGW00133 and key errors", "content": {"application/json": {"example": {
+                "error_code": "EGW00133",
+                "error_description": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"}}}}}}}
+    return {"openapi": "3.1.0",
+            "info": {"title": "localkis — KIS Open API (overseas stocks)", "version": "0.1.0"},
+            "paths": paths}
+
+
+def swagger_html(spec_url: str) -> str:
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>localkis API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({{url: "{spec_url}", dom_id: "#ui"}});</script>
+<noscript>The OpenAPI document is at <a href="{spec_url}">{spec_url}</a>.</noscript>
+</body></html>"""

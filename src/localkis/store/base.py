@@ -1,0 +1,81 @@
+"""The one narrow storage interface; SQLite is the embedded default (PostgreSQL plugs in here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from localkis.domain.orders import Order
+from localkis.protocol.exchanges import Exchange
+from localkis.protocol.trids import Side
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """Which orders a listing wants; keyset paging on the order number."""
+
+    account: str
+    exchanges: frozenset[Exchange] | None = None  # None: every exchange
+    live_only: bool = False  # only orders with something open
+    symbol: str | None = None
+    side: Side | None = None
+    filled: bool | None = None  # True: with fills; False: with something open (ccnl filter)
+    local_date_from: str | None = None  # YYYYMMDD, inclusive
+    local_date_to: str | None = None
+    after: str | None = None  # order number cursor (exclusive)
+    descending: bool = False
+    limit: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    token: str
+    appkey: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked: bool = False
+
+
+class Transaction(Protocol):
+    def next_order_no(self) -> str:
+        """A new 10-digit order number, unique for the database."""
+
+    def insert_order(self, order: Order, local_date: str) -> None: ...
+
+    def update_order(self, order: Order) -> None: ...
+
+    def load_order_for_update(self, order_no: str) -> Order | None:
+        """The order, locked until the transaction ends."""
+
+    def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
+        """Matching orders with their exchange-local order dates (YYYYMMDD)."""
+
+    def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
+
+    def insert_token(self, record: TokenRecord) -> None: ...
+
+    def find_token(self, token: str) -> TokenRecord | None: ...
+
+    def latest_token(self, appkey: str) -> TokenRecord | None: ...
+
+    def revoke_token(self, token: str) -> bool: ...
+
+    def last_token_request(self, appkey: str) -> datetime | None: ...
+
+    def set_last_token_request(self, appkey: str, at: datetime) -> None: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A serialised read-write transaction: commits on normal exit, rolls back on error."""
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot."""
+
+    def all_orders(self) -> Iterator[Order]:
+        """Every order record (admin and checks)."""
+
+    def close(self) -> None: ...

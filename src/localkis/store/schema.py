@@ -1,0 +1,51 @@
+"""Versioned schema migrations, shared by every SQL backend. Append; never edit a released step."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, [
+        """CREATE TABLE orders (
+            order_no TEXT PRIMARY KEY,
+            original_no TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            account TEXT NOT NULL,
+            env TEXT NOT NULL,
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            side TEXT NOT NULL,
+            order_type TEXT NOT NULL,
+            quantity BIGINT NOT NULL,
+            price TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            tr_id TEXT NOT NULL,
+            branch TEXT NOT NULL,
+            manager_order_no TEXT NOT NULL,
+            state TEXT NOT NULL,
+            filled BIGINT NOT NULL,
+            filled_amount TEXT NOT NULL,
+            cancelled BIGINT NOT NULL,
+            revised_away BIGINT NOT NULL,
+            local_date TEXT NOT NULL
+        )""",
+        "CREATE INDEX orders_account ON orders (account, order_no)",
+        "CREATE INDEX orders_original ON orders (original_no)",
+        """CREATE TABLE fills (
+            order_no TEXT NOT NULL,
+            quantity BIGINT NOT NULL,
+            price TEXT NOT NULL,
+            filled_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX fills_order ON fills (order_no)",
+        """CREATE TABLE tokens (
+            token TEXT PRIMARY KEY,
+            appkey TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL
+        )""",
+        "CREATE INDEX tokens_app ON tokens (appkey, issued_at)",
+        "CREATE TABLE token_requests (appkey TEXT PRIMARY KEY, last_at TEXT NOT NULL)",
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+        "INSERT INTO counters (name, value) VALUES ('order_no', 0)",
+    ]),
+]

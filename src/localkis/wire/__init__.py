@@ -1,0 +1,1 @@
+"""KIS wire format: parse requests into domain commands, format results and errors."""
