@@ -101,7 +101,9 @@ def serve(args: argparse.Namespace) -> int:
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
                  created=created), flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, http="httptools", loop="uvloop",
+        # h11, not httptools: uvicorn's httptools writer lowercases header names, and the official
+        # samples crash on a lowercase hyphenated response header (PROTOCOL §3, B7).
+        uvicorn.run(app, host=args.host, port=args.port, http="h11", loop="uvloop",
                     log_level=args.log_level, access_log=False, server_header=False)
     finally:
         store.close()

@@ -150,9 +150,11 @@ FRI = date(2026, 11, 27)
 
 
 def test_hong_kong_lunch_break_and_close(mh: MarketHours) -> None:
-    times = [time(10, 29), time(10, 30), time(12, 59), time(13), time(13, 59), time(14), time(16, 59), time(17)]
+    times = [time(10, 29), time(10, 30), time(12, 59), time(13), time(13, 59), time(14), time(16, 59),
+             time(17)]
     assert states(mh, Exchange.SEHK, FRI, times) == [
-        S.BEFORE_OPEN, S.REGULAR, S.REGULAR, S.BEFORE_OPEN, S.BEFORE_OPEN, S.REGULAR, S.REGULAR, S.AFTER_CLOSE,
+        S.BEFORE_OPEN, S.REGULAR, S.REGULAR, S.BEFORE_OPEN, S.BEFORE_OPEN, S.REGULAR, S.REGULAR,
+        S.AFTER_CLOSE,
     ]
 
 
@@ -190,7 +192,8 @@ def test_china_single_window_without_lunch(mh: MarketHours, exchange: Exchange) 
         S.BEFORE_OPEN, S.REGULAR, S.REGULAR, S.REGULAR, S.AFTER_CLOSE,
     ]
     assert mh.session(exchange, kst(2026, 10, 1, 11)) is S.NON_TRADING_DAY  # National Day
-    assert mh.session(exchange, kst(2026, 10, 8, 11)) is S.NON_TRADING_DAY  # Golden Week
+    assert mh.session(exchange, kst(2026, 10, 7, 11)) is S.NON_TRADING_DAY  # Golden Week
+    assert mh.session(exchange, kst(2026, 10, 8, 11)) is S.REGULAR
 
 
 def test_china_after_the_library_holiday_horizon_falls_back_to_weekdays(mh: MarketHours) -> None:
@@ -270,6 +273,14 @@ def test_outside_the_range_weekday_rules_apply() -> None:
 def test_constructor_validates() -> None:
     with pytest.raises(ValueError):
         MarketHours(date(2026, 2, 1), date(2026, 1, 1))
+
+
+def test_a_range_without_any_session_is_fine() -> None:
+    # 2024-01-01/02 has no XTKS session (New Year) and 2026-12-26/27 is a weekend everywhere.
+    assert MarketHours(date(2024, 1, 1), date(2024, 1, 2)).session(
+        Exchange.TKSE, kst(2024, 1, 2, 10)) is S.NON_TRADING_DAY
+    weekend = MarketHours(date(2026, 12, 26), date(2026, 12, 27))
+    assert weekend.windows(Exchange.NASD, date(2026, 12, 26)) == ()
 
 
 def test_naive_datetimes_are_refused(mh: MarketHours) -> None:

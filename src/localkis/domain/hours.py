@@ -8,6 +8,7 @@ once, at construction; a lookup is a `bisect` over plain ints.
 
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -314,7 +315,15 @@ def _load_schedule(name: str, start: date, end: date) -> dict[date, tuple[dateti
     lo, hi = _calendar_cover(name, start, end)
     if lo > hi:
         return {}
-    sched = _calendar_class(name)(start=lo.isoformat(), end=hi.isoformat()).schedule
+    from exchange_calendars.errors import NoSessionsError
+
+    with warnings.catch_warnings():
+        # exchange_calendars trips pandas deprecation warnings that are not ours to fix.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            sched = _calendar_class(name)(start=lo.isoformat(), end=hi.isoformat()).schedule
+        except NoSessionsError:  # a short range made only of holidays and weekends
+            return {}
     days: list[date] = [ts.date() for ts in sched.index]
     opens: list[datetime] = [ts.to_pydatetime() for ts in sched["open"]]
     closes: list[datetime] = [ts.to_pydatetime() for ts in sched["close"]]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from localkis.protocol.reasons import Reason
 from localkis.protocol.env import Env
+from localkis.protocol.reasons import Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,8 @@ QUOTE_OK = Message("0", "정상처리 되었습니다.")
 SEARCH_INFO_OK = Message("KIOK0530", "조회되었습니다")
 
 # --- business rejections (HTTP 200, rt_cd "1") ----------------------------------------------------
+_CLOSED = "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)"
+
 BUSINESS: dict[Reason, BusinessMessage] = {
     Reason.UNKNOWN_SYMBOL: _m("APBK0656", "해당종목정보가 없습니다.",
                               "40070000", "모의투자 해당종목정보가 없습니다.", mock_invented=True),
@@ -65,13 +67,13 @@ BUSINESS: dict[Reason, BusinessMessage] = {
     Reason.BAD_ORDER_TYPE: _m("APBK0509", "주문구분 입력오류입니다.",
                               "40530000", "모의투자 주문구분 입력오류입니다.",
                               real_invented=True, mock_invented=True),
-    Reason.MARKET_CLOSED: _m("APBK0918", "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)",
+    Reason.MARKET_CLOSED: _m("APBK0918", _CLOSED,
                              "40570000", "모의투자 장시작전 입니다."),
-    Reason.BEFORE_OPEN: _m("APBK0918", "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)",
+    Reason.BEFORE_OPEN: _m("APBK0918", _CLOSED,
                            "40570000", "모의투자 장시작전 입니다."),
-    Reason.AFTER_CLOSE: _m("APBK0918", "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)",
+    Reason.AFTER_CLOSE: _m("APBK0918", _CLOSED,
                            "40580000", "모의투자 장종료 입니다.", mock_invented=True),
-    Reason.NON_TRADING_DAY: _m("APBK0918", "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)",
+    Reason.NON_TRADING_DAY: _m("APBK0918", _CLOSED,
                                "40100000", "모의투자 영업일이 아닙니다."),
     Reason.ORIGINAL_NOT_FOUND: _m("APBK0511", "원주문번호가 존재하지 않습니다.",
                                   "40320000", "모의투자 원주문번호가 존재하지 않습니다",

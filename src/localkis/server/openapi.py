@@ -50,9 +50,12 @@ def openapi_document(routes: tuple[tuple[str, str, Api, str], ...]) -> dict[str,
     paths: dict[str, Any] = {}
     for path, method, api, _ in routes:
         tr_ids = sorted(t for t, s in TR_TABLE.items() if s.api is api)
-        header_params = [{"name": h.name, "in": "header", "required": h.required, "schema": _schema(h)}
-                         for h in HEADERS]
-        header_params[4]["schema"]["enum"] = tr_ids  # tr_id
+        header_params: list[dict[str, Any]] = []
+        for h in HEADERS:
+            schema = _schema(h)
+            if h.name == "tr_id":
+                schema["enum"] = tr_ids
+            header_params.append({"name": h.name, "in": "header", "required": h.required, "schema": schema})
         op: dict[str, Any] = {
             "summary": f"KIS {api.value} ({', '.join(tr_ids)})",
             "parameters": header_params,
