@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(RUN_STAMP) $@
 
 run: $(RUN_STAMP)
-	$(BIN)/localkis serve --host 127.0.0.1 --port 8080 --db sqlite:///./localkis.db
+	$(BIN)/localkis serve --host 127.0.0.1 --port 8080 --db sqlite:///./localkis.db --show-credentials
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests
