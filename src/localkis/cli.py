@@ -93,7 +93,7 @@ def serve(args: argparse.Namespace) -> int:
     admin_token = config.server.admin_token or secrets.token_urlsafe(24)
     try:
         store = open_store(args.db)
-    except (ValueError, OSError) as exc:
+    except Exception as exc:  # any driver error: report it in one line, not a traceback
         print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 2
     app = create_app(config, store, admin_token=admin_token)

@@ -108,6 +108,7 @@ class Tokens:
     def issue(self, app: App, now: datetime) -> TokenRecord:
         """A token for `app`: the current one if issued within 6 h, else a new one; 1 request/min."""
         with self._store.transaction() as tx:
+            tx.lock_app(app.appkey)
             last = tx.last_token_request(app.appkey)
             if self._issue_limit and last is not None and now - last < TOKEN_REQUEST_INTERVAL:
                 raise TokenEndpointError(TOKEN_RATE_LIMIT)

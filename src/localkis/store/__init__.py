@@ -10,12 +10,17 @@ from localkis.store.sqlite import SqliteStore
 __all__ = ["OrderQuery", "SqliteStore", "Store", "TokenRecord", "Transaction", "open_store"]
 
 
-def open_store(url: str) -> SqliteStore:
-    """A store for a `--db` URL: `sqlite:///path` (relative) or `sqlite:////abs/path`, or a plain path."""
+def open_store(url: str) -> Store:
+    """A store for a `--db` URL: `sqlite:///path` (relative), `sqlite:////abs/path`, a plain path, or
+    `postgresql://user@host:port/dbname`."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from localkis.store.postgres import PostgresStore
+
+        return PostgresStore(url)
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
     elif "://" in url:
-        raise ValueError(f"unsupported database URL {url!r}: only sqlite:///PATH is supported so far")
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
     else:
         path = url
     if path != ":memory:":

@@ -55,6 +55,9 @@ class Transaction(Protocol):
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
 
+    def lock_app(self, appkey: str) -> None:
+        """Serialise token issuance for one app until the transaction ends."""
+
     def insert_token(self, record: TokenRecord) -> None: ...
 
     def find_token(self, token: str) -> TokenRecord | None: ...

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, list[str]]] = [
-    (1, [
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    statements: list[str]  # portable SQL, run on every backend
+    sqlite: list[str] = field(default_factory=list)
+    postgresql: list[str] = field(default_factory=list)
+
+    def for_backend(self, backend: str) -> list[str]:
+        extra: list[str] = getattr(self, backend)
+        return [*self.statements, *extra]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, [
         """CREATE TABLE orders (
             order_no TEXT PRIMARY KEY,
             original_no TEXT NOT NULL,
@@ -45,7 +60,11 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         )""",
         "CREATE INDEX tokens_app ON tokens (appkey, issued_at)",
         "CREATE TABLE token_requests (appkey TEXT PRIMARY KEY, last_at TEXT NOT NULL)",
+    ], sqlite=[
         "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
         "INSERT INTO counters (name, value) VALUES ('order_no', 0)",
+    ], postgresql=[
+        # A sequence hands out order numbers across processes without a hot row lock.
+        "CREATE SEQUENCE order_no_seq START 1 MAXVALUE 9999999999",
     ]),
 ]

@@ -6,149 +6,28 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from localkis.domain.orders import Order, OrderKind, OrderState
-from localkis.protocol.env import Env
-from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
-from localkis.store.base import OrderQuery, TokenRecord
+from localkis.domain.orders import Order
 from localkis.store.schema import MIGRATIONS
-
-ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange", "symbol", "side",
-                 "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
-                 "state", "filled", "filled_amount", "cancelled", "revised_away")
-_SELECT = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
-
-
-def order_values(order: Order) -> tuple[Any, ...]:
-    return (order.order_no, order.original_no, order.kind.value, order.account, order.env.value,
-            order.exchange.value, order.symbol, order.side.value, order.order_type, order.quantity,
-            str(order.price), order.created_at.isoformat(), order.tr_id, order.branch,
-            order.manager_order_no, order.state.value, order.filled, str(order.filled_amount),
-            order.cancelled, order.revised_away)
+from localkis.store.sql import (  # noqa: F401  (re-exported for callers of the SQLite backend)
+    ORDER_COLUMNS,
+    SELECT_ORDERS,
+    SqlTransaction,
+    order_from_row,
+    order_query_sql,
+    order_values,
+)
 
 
-def order_from_row(row: tuple[Any, ...]) -> Order:
-    (order_no, original_no, kind, account, env, exchange, symbol, side, order_type, quantity, price,
-     created_at, tr_id, branch, manager_order_no, state, filled, filled_amount, cancelled,
-     revised_away) = row
-    return Order(order_no=order_no, original_no=original_no, kind=OrderKind(kind), account=account,
-                 env=Env(env), exchange=Exchange(exchange), symbol=symbol, side=Side(side),
-                 order_type=order_type, quantity=int(quantity), price=Decimal(price),
-                 created_at=datetime.fromisoformat(created_at), tr_id=tr_id, branch=branch,
-                 manager_order_no=manager_order_no, state=OrderState(state), filled=int(filled),
-                 filled_amount=Decimal(filled_amount), cancelled=int(cancelled),
-                 revised_away=int(revised_away))
-
-
-def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]]:
-    """The WHERE/ORDER/LIMIT part of a listing; shared by the SQL backends."""
-    where = ["account = " + param]
-    args: list[Any] = [query.account]
-    if query.exchanges is not None:
-        where.append("exchange IN (" + ", ".join([param] * len(query.exchanges)) + ")")
-        args.extend(sorted(e.value for e in query.exchanges))
-    if query.live_only:
-        where.append("state IN ('open', 'partially_filled') AND kind <> '02'")
-    if query.symbol:
-        where.append("symbol = " + param)
-        args.append(query.symbol)
-    if query.side is not None:
-        where.append("side = " + param)
-        args.append(query.side.value)
-    if query.filled is True:
-        where.append("filled > 0")
-    elif query.filled is False:
-        where.append("state IN ('open', 'partially_filled') AND kind <> '02'")
-    if query.local_date_from:
-        where.append("local_date >= " + param)
-        args.append(query.local_date_from)
-    if query.local_date_to:
-        where.append("local_date <= " + param)
-        args.append(query.local_date_to)
-    if query.after:
-        where.append("order_no " + ("<" if query.descending else ">") + " " + param)
-        args.append(query.after)
-    sql = (" WHERE " + " AND ".join(where) + " ORDER BY order_no " + ("DESC" if query.descending else "ASC")
-           + " LIMIT " + param)
-    args.append(query.limit)
-    return sql, args
-
-
-class SqliteTransaction:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
+class SqliteTransaction(SqlTransaction):
     def next_order_no(self) -> str:
-        row = self._conn.execute(
-            "UPDATE counters SET value = value + 1 WHERE name = 'order_no' RETURNING value").fetchone()
+        row = self._x("UPDATE counters SET value = value + 1 WHERE name = 'order_no' RETURNING value").fetchone()
         return f"{int(row[0]):010d}"
-
-    def insert_order(self, order: Order, local_date: str) -> None:
-        self._conn.execute(
-            "INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
-            + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")", (*order_values(order), local_date))
-
-    def update_order(self, order: Order) -> None:
-        self._conn.execute(
-            "UPDATE orders SET state = ?, filled = ?, filled_amount = ?, cancelled = ?, revised_away = ?"
-            " WHERE order_no = ?",
-            (order.state.value, order.filled, str(order.filled_amount), order.cancelled,
-             order.revised_away, order.order_no))
 
     def load_order_for_update(self, order_no: str) -> Order | None:
         # BEGIN IMMEDIATE already holds the database write lock: the row cannot change under us.
-        row = self._conn.execute(_SELECT + " WHERE order_no = ?", (order_no,)).fetchone()
-        return order_from_row(row) if row else None
-
-    def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
-        sql, args = order_query_sql(query)
-        select = "SELECT " + ", ".join(ORDER_COLUMNS) + ", local_date FROM orders"
-        return [(order_from_row(r[:-1]), str(r[-1])) for r in self._conn.execute(select + sql, args)]
-
-    def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None:
-        self._conn.execute("INSERT INTO fills (order_no, quantity, price, filled_at) VALUES (?, ?, ?, ?)",
-                           (order_no, quantity, price, at.isoformat()))
-
-    def insert_token(self, record: TokenRecord) -> None:
-        self._conn.execute(
-            "INSERT INTO tokens (token, appkey, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?)",
-            (record.token, record.appkey, record.issued_at.isoformat(), record.expires_at.isoformat(),
-             int(record.revoked)))
-
-    @staticmethod
-    def _token(row: tuple[Any, ...] | None) -> TokenRecord | None:
-        if row is None:
-            return None
-        return TokenRecord(row[0], row[1], datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3]),
-                           bool(row[4]))
-
-    def find_token(self, token: str) -> TokenRecord | None:
-        return self._token(self._conn.execute(
-            "SELECT token, appkey, issued_at, expires_at, revoked FROM tokens WHERE token = ?",
-            (token,)).fetchone())
-
-    def latest_token(self, appkey: str) -> TokenRecord | None:
-        return self._token(self._conn.execute(
-            "SELECT token, appkey, issued_at, expires_at, revoked FROM tokens WHERE appkey = ?"
-            " ORDER BY issued_at DESC LIMIT 1", (appkey,)).fetchone())
-
-    def revoke_token(self, token: str) -> bool:
-        cur = self._conn.execute("UPDATE tokens SET revoked = 1 WHERE token = ? AND revoked = 0", (token,))
-        return cur.rowcount > 0
-
-    def last_token_request(self, appkey: str) -> datetime | None:
-        row = self._conn.execute("SELECT last_at FROM token_requests WHERE appkey = ?", (appkey,)).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
-
-    def set_last_token_request(self, appkey: str, at: datetime) -> None:
-        self._conn.execute(
-            "INSERT INTO token_requests (appkey, last_at) VALUES (?, ?)"
-            " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, at.isoformat()))
+        return super().load_order_for_update(order_no)
 
 
 class SqliteStore:
@@ -169,12 +48,12 @@ class SqliteStore:
                 self._conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
                 row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
                 current = int(row[0]) if row and row[0] is not None else 0
-                for version, statements in MIGRATIONS:
-                    if version <= current:
+                for migration in MIGRATIONS:
+                    if migration.version <= current:
                         continue
-                    for statement in statements:
+                    for statement in migration.for_backend("sqlite"):
                         self._conn.execute(statement)
-                    self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+                    self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -207,7 +86,7 @@ class SqliteStore:
 
     def all_orders(self) -> Iterator[Order]:
         with self._lock:
-            rows = self._conn.execute(_SELECT + " ORDER BY order_no").fetchall()
+            rows = self._conn.execute(SELECT_ORDERS + " ORDER BY order_no").fetchall()
         return iter([order_from_row(r) for r in rows])
 
     def close(self) -> None:

@@ -1,0 +1,78 @@
+"""PostgreSQL store: several server processes or hosts on one database (row locks, a sequence)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from localkis.domain.orders import Order
+from localkis.store.schema import MIGRATIONS
+from localkis.store.sql import SELECT_ORDERS, SqlTransaction, order_from_row
+
+# Any constant shared by every localkis process: the key of the migration lock.
+_MIGRATION_LOCK = 0x6C6B6973  # "lkis"
+
+
+class PostgresTransaction(SqlTransaction):
+    placeholder = "%s"
+    lock_suffix = " FOR UPDATE"
+
+    def next_order_no(self) -> str:
+        row = self._x("SELECT nextval('order_no_seq')").fetchone()
+        return f"{int(row[0]):010d}"
+
+    def lock_app(self, appkey: str) -> None:
+        self._x("SELECT pg_advisory_xact_lock(hashtext(?))", (appkey,))
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+        self.url = url
+        self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, open=True, kwargs={"autocommit": False})
+        self._pool.wait(timeout=30)
+        self._lock = threading.Lock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            # Several processes may start at once: one migrates, the others wait and find it done.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            current = int(row[0]) if row and row[0] is not None else 0
+            for migration in MIGRATIONS:
+                if migration.version <= current:
+                    continue
+                for statement in migration.for_backend("postgresql"):
+                    conn.execute(statement.encode())  # trusted DDL from schema.py
+                conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (migration.version,))
+
+    @property
+    def schema_version(self) -> int:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresTransaction]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield PostgresTransaction(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[PostgresTransaction]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield PostgresTransaction(conn)
+
+    def all_orders(self) -> Iterator[Order]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(SELECT_ORDERS + " ORDER BY order_no").fetchall()
+        return iter([order_from_row(r) for r in rows])
+
+    def close(self) -> None:
+        self._pool.close()
