@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"database URL, sqlite:///PATH (default: {DEFAULT_DB})")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port and the database (default: 1); more than one "
+                            "needs [server] redis_url for rate limits, or rate_limits = false")
     serve.add_argument("--show-credentials", action="store_true",
                        help="print every app's appsecret in the start-up banner (they are masked otherwise)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -91,6 +94,15 @@ def serve(args: argparse.Namespace) -> int:
         print(f"localkis: {exc}", file=sys.stderr)
         return 2
     admin_token = config.server.admin_token or secrets.token_urlsafe(24)
+    if args.workers < 1:
+        print("localkis: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and config.server.rate_limits and not config.server.redis_url:
+        print("localkis: rate limits across several workers need [server] redis_url "
+              "(or set rate_limits = false)", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        return _serve_workers(args, config, config_path, admin_token, created)
     try:
         store = open_store(args.db)
     except Exception as exc:  # any driver error: report it in one line, not a traceback
@@ -107,6 +119,31 @@ def serve(args: argparse.Namespace) -> int:
                     log_level=args.log_level, access_log=False, server_header=False)
     finally:
         store.close()
+    return 0
+
+
+def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, admin_token: str,
+                   created: bool) -> int:
+    """Several uvicorn worker processes on one port; each builds the app from the environment."""
+    import os
+
+    import uvicorn
+
+    from localkis.store import open_store
+
+    try:
+        open_store(args.db).close()  # migrate once, and fail here rather than in every worker
+    except Exception as exc:
+        print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
+        return 2
+    os.environ.update(LOCALKIS_CONFIG=str(config_path.resolve()), LOCALKIS_DB=args.db,
+                      LOCALKIS_ADMIN_TOKEN=admin_token)
+    base_url = f"http://{args.host}:{args.port}"
+    print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
+                 created=created), flush=True)
+    uvicorn.run("localkis.server.asgi:app_from_env", factory=True, workers=args.workers, host=args.host,
+                port=args.port, http="h11", loop="uvloop", log_level=args.log_level, access_log=False,
+                server_header=False)
     return 0
 
 

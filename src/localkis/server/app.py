@@ -43,7 +43,7 @@ from localkis.protocol.fields import (
     SEARCH_INFO_QUERY,
 )
 from localkis.protocol.trids import TR_TABLE, Api, Side, TrSpec
-from localkis.server.auth import App, Apps, RateLimiter, Tokens, check_tr_family
+from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens, check_tr_family
 from localkis.server.clock import Clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.desk import Desk, DeskSettings
@@ -119,8 +119,10 @@ class LocalKis:
         log.info("market calendars ready in %.2fs", time.perf_counter() - started)
         self.apps = Apps([App(a.appkey, a.appsecret, a.env, frozenset(a.accounts), a.name) for a in config.apps])
         self.tokens = Tokens(store, secrets.token_bytes(32), issue_limit=server.token_issue_limit)
-        self.rate = RateLimiter({Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second},
-                                enabled=server.rate_limits)
+        limits = {Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second}
+        self.rate: RateLimiter = (
+            RedisRateLimiter(limits, enabled=server.rate_limits, url=server.redis_url)
+            if server.redis_url and server.rate_limits else RateLimiter(limits, enabled=server.rate_limits))
         self.desk = Desk(store, self.hours, instruments_of(config),
                          DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 from collections import defaultdict
@@ -24,6 +25,8 @@ from localkis.protocol.env import Env
 from localkis.protocol.trids import tr_env_family
 from localkis.store.base import Store, TokenRecord
 from localkis.wire.errors import GatewayError, TokenEndpointError
+
+log = logging.getLogger("localkis")
 
 TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_REUSE_WINDOW = timedelta(hours=6)
@@ -139,7 +142,10 @@ class Tokens:
 
 
 class RateLimiter:
-    """Requests per app per wall-clock second, as KIS counts them (buckets reset each second)."""
+    """Requests per app per wall-clock second, as KIS counts them (buckets reset each second).
+
+    This one counts in the process; `RedisRateLimiter` counts across processes and hosts.
+    """
 
     def __init__(self, per_second: dict[Env, int], *, enabled: bool) -> None:
         self._limits = per_second
@@ -159,3 +165,32 @@ class RateLimiter:
                 self._counts[app.appkey] = (bucket, count)
                 raise GatewayError(Gateway.RATE_LIMIT)
             self._counts[app.appkey] = (bucket, count + 1)
+
+
+class RedisRateLimiter(RateLimiter):
+    """The same per-second buckets in Redis, shared by every server process (INCR + EXPIRE)."""
+
+    def __init__(self, per_second: dict[Env, int], *, enabled: bool, url: str) -> None:
+        super().__init__(per_second, enabled=enabled)
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._redis.ping()  # fail at start-up, not on the first order
+
+    def hit(self, app: App, now_seconds: float) -> None:
+        if not self._enabled:
+            return
+        import redis
+
+        key = f"localkis:rate:{app.appkey}:{int(now_seconds)}"
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, 2)
+            count = int(pipe.execute()[0])
+        except redis.RedisError:
+            # Fail open: a missing rate limiter must not stop a trading server; the log says so.
+            log.warning("Redis unavailable; request not rate-limited")
+            return
+        if count > self._limits[app.env]:
+            raise GatewayError(Gateway.RATE_LIMIT)

@@ -35,6 +35,7 @@ class ServerSection(_Model):
     strict_mock: bool = False
     accept_vttt1006u: bool = False
     japan_close: time = time(15, 0)  # KIS's spec says 15:00; the exchange trades to 15:30
+    redis_url: str | None = None  # shared rate limits across processes/hosts (required with --workers > 1)
     real_rate_per_second: int = Field(default=20, ge=1)
     mock_rate_per_second: int = Field(default=2, ge=1)
 
