@@ -15,6 +15,7 @@ import faulthandler
 import json
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,13 +66,15 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string literal is a valid TOML basic string
 
 
-def build_config(*, admin_token: str, apps: list[App], cash: dict[str, str]) -> str:
+def build_config(*, admin_token: str, apps: list[App], cash: dict[str, str], limits: bool = False) -> str:
+    """The server config; `limits` switches KIS's rate limits and token issuance limit on."""
+    flag = "true" if limits else "false"
     lines = [
         "[server]",
         f"branch_code = {_toml_str(BRANCH_CODE)}",
         'market_hours = "ignore"',
-        "rate_limits = false",
-        "token_issue_limit = false",
+        f"rate_limits = {flag}",
+        f"token_issue_limit = {flag}",
         f"admin_token = {_toml_str(admin_token)}",
         "",
     ]
@@ -103,27 +106,48 @@ def build_config(*, admin_token: str, apps: list[App], cash: dict[str, str]) -> 
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def kis_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KisWorld]:
-    """A fresh server per test module, with one real app and one mock app."""
+@contextmanager
+def _start_world(tmp_path_factory: pytest.TempPathFactory, *, limits: bool) -> Iterator[KisWorld]:
     real = App(make_appkey(), make_appsecret(), "real", (REAL_ACCOUNT,))
     mock = App(make_appkey(), make_appsecret(), "mock", (MOCK_ACCOUNT,))
     assert len(real.appkey) == 36 and len(real.appsecret) == 180
     admin_token = secrets.token_urlsafe(24)
-    config = build_config(admin_token=admin_token, apps=[real, mock], cash={"USD": "100000.00"})
+    config = build_config(admin_token=admin_token, apps=[real, mock], cash={"USD": "100000.00"}, limits=limits)
     workdir = tmp_path_factory.mktemp("localkis-e2e")
     with running_server(config, workdir, admin_token=admin_token) as server:
         yield KisWorld(server=server, real=real, mock=mock)
 
 
+@pytest.fixture(scope="module")
+def kis_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KisWorld]:
+    """A fresh server per test module, with one real app and one mock app; no rate limits."""
+    with _start_world(tmp_path_factory, limits=False) as world:
+        yield world
+
+
+@pytest.fixture(scope="module")
+def kis_world_limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KisWorld]:
+    """Like `kis_world`, but with KIS's rate limits and token issuance limit enforced."""
+    with _start_world(tmp_path_factory, limits=True) as world:
+        yield world
+
+
+def _remember(world: KisWorld, request: pytest.FixtureRequest) -> KisWorld:
+    if world.server.proc.poll() is not None:
+        code = world.server.proc.returncode
+        pytest.fail(f"localkis serve died (exit {code}):\n{world.server.log()}")
+    request.node.e2e_world = world  # read back by the failure diagnostics
+    return world
+
+
 @pytest.fixture
 def world(kis_world: KisWorld, request: pytest.FixtureRequest) -> KisWorld:
-    """The module's server, remembered on the test item so a failure can print its log."""
-    if kis_world.server.proc.poll() is not None:
-        code = kis_world.server.proc.returncode
-        pytest.fail(f"localkis serve died (exit {code}):\n{kis_world.server.log()}")
-    request.node.e2e_world = kis_world
-    return kis_world
+    return _remember(kis_world, request)
+
+
+@pytest.fixture
+def world_limited(kis_world_limited: KisWorld, request: pytest.FixtureRequest) -> KisWorld:
+    return _remember(kis_world_limited, request)
 
 
 # --------------------------------------------------------------------------------------------------

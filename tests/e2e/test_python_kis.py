@@ -6,6 +6,7 @@ base URL. The websocket client is switched off (`use_websocket=False`); nothing 
 
 Scenario (real app, then mock app): token -> US limit buy -> pending list -> revise -> cancel ->
 pending list empty; plus: the replaced and the cancelled order can no longer be cancelled.
+The same scenario runs once more against a server with KIS's rate/token limits switched on.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pykis.__env__
 import pykis.kis
@@ -30,28 +32,38 @@ NCCS_PATH = "/uapi/overseas-stock/v1/trading/inquire-nccs"
 TOKEN_PATH = "/oauth2/tokenP"
 
 
+def _point_pykis_at(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    monkeypatch.setattr(pykis.kis, "REAL_DOMAIN", base_url)
+    monkeypatch.setattr(pykis.kis, "VIRTUAL_DOMAIN", base_url)
+    monkeypatch.setattr(pykis.__env__, "REAL_DOMAIN", base_url)
+    monkeypatch.setattr(pykis.__env__, "VIRTUAL_DOMAIN", base_url)
+
+
 @pytest.fixture
 def kis_base_url(world: KisWorld, http_log: HttpLog, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Point python-kis at the local server (REST) and at a dead local port (websocket, unused)."""
-    monkeypatch.setattr(pykis.kis, "REAL_DOMAIN", world.base_url)
-    monkeypatch.setattr(pykis.kis, "VIRTUAL_DOMAIN", world.base_url)
-    monkeypatch.setattr(pykis.__env__, "REAL_DOMAIN", world.base_url)
-    monkeypatch.setattr(pykis.__env__, "VIRTUAL_DOMAIN", world.base_url)
+    """Point python-kis's REST domains at the local server (its websocket stays switched off)."""
+    _point_pykis_at(monkeypatch, world.base_url)
     yield world.base_url
 
 
-def _real_kis(world: KisWorld) -> PyKis:
+@pytest.fixture(scope="module")
+def token_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """python-kis `keep_token` directory shared by the tests of the rate-limited server."""
+    return tmp_path_factory.mktemp("pykis-tokens")
+
+
+def _real_kis(world: KisWorld, keep_token: Path | bool = False) -> PyKis:
     return PyKis(
         id="localkis-e2e",
         account=world.real_account,
         appkey=world.real.appkey,
         secretkey=world.real.appsecret,
         use_websocket=False,
-        keep_token=False,
+        keep_token=keep_token,
     )
 
 
-def _virtual_kis(world: KisWorld) -> PyKis:
+def _virtual_kis(world: KisWorld, keep_token: Path | bool = False) -> PyKis:
     # python-kis needs the real app too: quotes and product info always go to the real domain.
     return PyKis(
         id="localkis-e2e",
@@ -62,7 +74,7 @@ def _virtual_kis(world: KisWorld) -> PyKis:
         virtual_appkey=world.mock.appkey,
         virtual_secretkey=world.mock.appsecret,
         use_websocket=False,
-        keep_token=False,
+        keep_token=keep_token,
     )
 
 
@@ -84,7 +96,7 @@ def _assert_token(token: KisAccessToken) -> None:
     assert expiry < now + timedelta(hours=25), f"token expiry too far: {expiry} (now {now})"
 
 
-def _scenario(kis: PyKis, http_log: HttpLog, *, virtual: bool) -> None:
+def _scenario(kis: PyKis, http_log: HttpLog, *, virtual: bool, limited: bool = False) -> None:
     account = kis.account()
 
     # -- 1. token (python-kis issues it lazily; force it now and check what it parsed)
@@ -152,12 +164,15 @@ def _scenario(kis: PyKis, http_log: HttpLog, *, virtual: bool) -> None:
         assert err.value.rt_cd not in (None, 0)
         assert "정정/취소할 수량이 없습니다" in err.value.msg1, err.value.msg1
 
-    # the token was issued once per app and then reused
+    # the token was issued (at most) once per app and then reused
     token_calls = http_log.to(TOKEN_PATH)
     appkeys = [c.body["appkey"] for c in token_calls]
     assert len(appkeys) == len(set(appkeys)), f"tokenP called repeatedly for the same app: {len(token_calls)}"
-    # every call got HTTP 200 (business rejections are HTTP 200 with rt_cd "1", PROTOCOL A5)
-    assert all(c.status == 200 for c in http_log), [(c.path, c.status) for c in http_log if c.status != 200]
+    # every call got HTTP 200 (business rejections are HTTP 200 with rt_cd "1", PROTOCOL A5); with KIS's
+    # limits on, the only other answer allowed is EGW00201 (HTTP 500), which python-kis retries
+    unexpected = [c for c in http_log if c.status != 200
+                  and not (limited and c.status == 500 and '"EGW00201"' in c.response_text)]
+    assert not unexpected, [(c.path, c.status, c.response_text) for c in unexpected]
 
 
 def test_python_kis_real_order_lifecycle(world: KisWorld, kis_base_url: str, http_log: HttpLog) -> None:
@@ -179,3 +194,21 @@ def test_python_kis_virtual_order_lifecycle(world: KisWorld, kis_base_url: str, 
     for call in http_log:
         if call.path in (ORDER_PATH, RVSECNCL_PATH, NCCS_PATH):
             assert call.headers.get("appkey") == world.mock.appkey
+
+
+@pytest.mark.parametrize("virtual", [False, True], ids=["real", "virtual"])
+def test_python_kis_with_kis_limits(world_limited: KisWorld, http_log: HttpLog, token_dir: Path,
+                                    monkeypatch: pytest.MonkeyPatch, virtual: bool) -> None:
+    """Same lifecycle with the server's rate limits (20/s real, 2/s mock) and 1-token-per-minute rule on.
+
+    The two runs share python-kis's token cache (`keep_token`), as one bot restarting would, so the
+    real app's token is issued once and re-used by the second PyKis instance.
+    """
+    _point_pykis_at(monkeypatch, world_limited.base_url)
+    kis = _virtual_kis(world_limited, token_dir) if virtual else _real_kis(world_limited, token_dir)
+    try:
+        _scenario(kis, http_log, virtual=virtual, limited=True)
+    finally:
+        kis.close()
+    assert all(c.status == 200 for c in http_log.to(TOKEN_PATH)), "token issuance was refused"
+    assert list(token_dir.glob("token_real_*.json")), "python-kis did not cache the real token"
