@@ -108,7 +108,7 @@ def tr_for_revise_cancel(market: Market, env: Env) -> str:
 def tr_for(api: Api, env: Env) -> str:
     """The TR ID of a market-independent API in an environment."""
     for spec in TR_TABLE.values():
-        if spec.api is api and spec.env in (env, None) and spec.alias_of is None:
+        if spec.api is api and spec.market is None and spec.env in (env, None) and spec.alias_of is None:
             return spec.tr_id
     raise KeyError((api, env))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +18,15 @@ ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange"
 SELECT_ORDERS = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
 
 
+def utc_text(moment: datetime) -> str:
+    """Instants are stored as UTC ISO text, so text order is time order."""
+    return moment.astimezone(UTC).isoformat()
+
+
 def order_values(order: Order) -> tuple[Any, ...]:
     return (order.order_no, order.original_no, order.kind.value, order.account, order.env.value,
             order.exchange.value, order.symbol, order.side.value, order.order_type, order.quantity,
-            str(order.price), order.created_at.isoformat(), order.tr_id, order.branch,
+            str(order.price), utc_text(order.created_at), order.tr_id, order.branch,
             order.manager_order_no, order.state.value, order.filled, str(order.filled_amount),
             order.cancelled, order.revised_away)
 
@@ -43,7 +48,9 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
     """The WHERE/ORDER/LIMIT part of a listing; shared by the SQL backends."""
     where = ["account = " + param]
     args: list[Any] = [query.account]
-    if query.exchanges is not None:
+    if query.exchanges is not None and not query.exchanges:
+        where.append("1 = 0")
+    elif query.exchanges is not None:
         where.append("exchange IN (" + ", ".join([param] * len(query.exchanges)) + ")")
         args.extend(sorted(e.value for e in query.exchanges))
     if query.live_only:
@@ -116,12 +123,12 @@ class SqlTransaction:
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None:
         self._x("INSERT INTO fills (order_no, quantity, price, filled_at) VALUES (?, ?, ?, ?)",
-                           (order_no, quantity, price, at.isoformat()))
+                           (order_no, quantity, price, utc_text(at)))
 
     def insert_token(self, record: TokenRecord) -> None:
         self._x(
             "INSERT INTO tokens (token, appkey, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?)",
-            (record.token, record.appkey, record.issued_at.isoformat(), record.expires_at.isoformat(),
+            (record.token, record.appkey, utc_text(record.issued_at), utc_text(record.expires_at),
              int(record.revoked)))
 
     @staticmethod
@@ -152,4 +159,4 @@ class SqlTransaction:
     def set_last_token_request(self, appkey: str, at: datetime) -> None:
         self._x(
             "INSERT INTO token_requests (appkey, last_at) VALUES (?, ?)"
-            " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, at.isoformat()))
+            " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, utc_text(at)))
