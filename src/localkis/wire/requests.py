@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -144,7 +145,14 @@ def check_fields(values: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> dic
     return out
 
 
+# Prices travel as plain decimal strings ("190.00", "100.0000", "0"). Exponents ("1E+30") and absurd
+# magnitudes are refused here: the tick and amount arithmetic downstream needs them within Decimal precision.
+_PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]*)?")
+
+
 def parse_decimal(text: str) -> Decimal | None:
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        return None
     try:
         value = Decimal(text)
     except InvalidOperation:
