@@ -350,6 +350,8 @@ class LocalKis:
             raise TokenEndpointError(codes.TOKEN_APPKEY_REQUIRED)
         if not isinstance(appsecret, str) or not appsecret:
             raise TokenEndpointError(codes.TOKEN_APPSECRET_REQUIRED)
+        if not appsecret.isascii():  # matches no app; hmac.compare_digest would raise on it
+            appsecret = "\0"
         return self.apps.authenticate_for_token(appkey, appsecret)
 
     async def oauth(self, request: Request, action: Callable[[dict[str, Any]], dict[str, object]]) -> Response:
@@ -403,7 +405,8 @@ class LocalKis:
                 raise GatewayError(Gateway.APPKEY_REQUIRED)
             if not headers["appsecret"]:
                 raise GatewayError(Gateway.APPSECRET_REQUIRED)
-            self.apps.authenticate(headers["appkey"], headers["appsecret"])
+            secret = headers["appsecret"] if headers["appsecret"].isascii() else "\0"  # compare_digest needs ASCII
+            self.apps.authenticate(headers["appkey"], secret)
             raw = await request.body()
             body = parse_json_object(raw)
             return kis_response({"BODY": body, "HASH": hashlib.sha256(raw).hexdigest()})

@@ -41,11 +41,12 @@ def parse_headers(headers: Mapping[str, str]) -> KisHeaders:
     values = {spec.name: headers.get(spec.name, "").strip() for spec in HEADERS}
     if not values["appkey"]:
         raise GatewayError(Gateway.APPKEY_REQUIRED)
-    if len(values["appkey"]) != 36:
+    # Keys are ASCII; a non-ASCII value can match no app (and hmac.compare_digest refuses to compare it).
+    if len(values["appkey"]) != 36 or not values["appkey"].isascii():
         raise GatewayError(Gateway.BAD_APPKEY)
     if not values["appsecret"]:
         raise GatewayError(Gateway.APPSECRET_REQUIRED)
-    if len(values["appsecret"]) != 180:
+    if len(values["appsecret"]) != 180 or not values["appsecret"].isascii():
         raise GatewayError(Gateway.BAD_APPSECRET)
     if not values["tr_id"]:
         raise OpsError(Ops.TR_ID_NOT_FOUND)
