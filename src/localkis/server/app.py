@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -60,6 +61,7 @@ from localkis.wire.errors import (
     field_format_error,
 )
 from localkis.wire.requests import (
+    MAX_BODY_BYTES,
     KisHeaders,
     bearer_token,
     check_corporate,
@@ -70,6 +72,7 @@ from localkis.wire.requests import (
 )
 
 log = logging.getLogger("localkis")
+T = TypeVar("T")
 
 
 def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = "",
@@ -136,7 +139,11 @@ class LocalKis:
                 headers = parse_headers(request.headers)
                 app = self.apps.authenticate(headers.appkey, headers.appsecret)
                 env = app.env
-                self.tokens.check(app, bearer_token(headers.authorization), self.clock.now())
+                token = bearer_token(headers.authorization)
+                record = self.tokens.cached(token, time.monotonic())
+                if record is None:
+                    record = await self.db(self.tokens.load, token, time.monotonic())
+                self.tokens.verify(app, record, self.clock.now())
                 spec = self._tr_spec(app, headers.tr_id, api)
                 check_corporate(headers)
                 if headers.custtype == "B" and app.env is Env.MOCK:
@@ -154,6 +161,13 @@ class LocalKis:
                 return kis_response(err500.body(), 500, tr_id=tr_id, gt_uid=gt_uid)
 
         return endpoint
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a store-bound call: in a worker thread where the store runs transactions concurrently
+        (PostgreSQL, so one process overlaps many commits), inline where they are serial (SQLite)."""
+        if self.store.concurrent:
+            return await run_in_threadpool(fn, *args)
+        return fn(*args)
 
     def _tr_spec(self, app: App, tr_id: str, api: Api) -> TrSpec:
         spec = TR_TABLE.get(tr_id)
@@ -174,9 +188,16 @@ class LocalKis:
         if content_type and "json" not in content_type.lower():
             raise GatewayError(Gateway.BAD_CONTENT_TYPE)
         declared = ctx.request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > 64 * 1024:
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise GatewayError(Gateway.BAD_REQUEST)
-        return parse_json_object(await ctx.request.body())
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in ctx.request.stream():  # a chunked body has no declared length: cap as it comes
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise GatewayError(Gateway.BAD_REQUEST)
+            chunks.append(chunk)
+        return parse_json_object(b"".join(chunks))
 
     @staticmethod
     def _account(ctx: Context, fields: Mapping[str, str]) -> str:
@@ -207,7 +228,7 @@ class LocalKis:
                            side=ctx.spec.side, order_type=fields["ORD_DVSN"] or "00",
                            quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                            tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        order = self.desk.place(command, self.clock.now())
+        order = await self.db(self.desk.place, command, self.clock.now())
         message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), order))
 
@@ -223,7 +244,7 @@ class LocalKis:
                                   symbol=fields["PDNO"], original_no=fields["ORGN_ODNO"],
                                   quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                                   tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        record = self.desk.revise_or_cancel(request, self.clock.now())
+        record = await self.db(self.desk.revise_or_cancel, request, self.clock.now())
         message = codes.REVISE_OK if kind is RevisionKind.REVISE else codes.CANCEL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), record))
 
@@ -254,7 +275,7 @@ class LocalKis:
             raise OpsError(Ops.BAD_MARKET)
         sort = q["SORT_SQN"]
         after = self._cursor_after(q["CTX_AREA_NK200"], "CTX_AREA_NK200")
-        rows = self.desk.list_orders(OrderQuery(
+        rows = await self.db(self.desk.list_orders, OrderQuery(
             account=account, exchanges=inquiry_scope(exchange), live_only=True, after=after,
             descending=sort != "DS", limit=NCCS_PAGE_SIZE + 1))
         more = len(rows) > NCCS_PAGE_SIZE
@@ -289,7 +310,7 @@ class LocalKis:
             descending = q["SORT_SQN"] == "AS"
         size = CCNL_PAGE_SIZE_MOCK if mock else CCNL_PAGE_SIZE_REAL
         after = self._cursor_after(q["CTX_AREA_NK200"], "CTX_AREA_NK200")
-        rows = self.desk.list_orders(OrderQuery(
+        rows = await self.db(self.desk.list_orders, OrderQuery(
             account=account, exchanges=exchanges, symbol=symbol, side=side, filled=filled,
             local_date_from=q["ORD_STRT_DT"], local_date_to=q["ORD_END_DT"], after=after,
             descending=descending, limit=size + 1))
@@ -435,7 +456,7 @@ class LocalKis:
             if fill_price is None or not fill_price.is_finite() or fill_price <= 0:
                 raise AdminError(400, "price must be a positive decimal string")
             try:
-                order = self.desk.fill(odno, qty, fill_price, self.clock.now())
+                order = await self.db(self.desk.fill, odno, qty, fill_price, self.clock.now())
             except LookupError:
                 raise AdminError(404, f"no order {odno}") from None
             except BusinessError:

@@ -31,6 +31,9 @@ log = logging.getLogger("localkis")
 TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_REUSE_WINDOW = timedelta(hours=6)
 TOKEN_REQUEST_INTERVAL = timedelta(minutes=1)
+# A token checked against the database is trusted for this long in the same process; a revoke made by
+# another process is therefore seen within this time (one made by this process at once).
+TOKEN_CACHE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,7 @@ class Tokens:
         self._store = store
         self._key = signing_key
         self._issue_limit = issue_limit
+        self._checked: dict[str, tuple[TokenRecord, float]] = {}
 
     def _mint(self, app: App, now: datetime) -> str:
         # JWT-shaped like KIS's tokens; only this server reads it, by exact lookup.
@@ -125,20 +129,40 @@ class Tokens:
             return record
 
     def revoke(self, app: App, token: str) -> bool:
+        self._checked.pop(token, None)
         with self._store.transaction() as tx:
             record = tx.find_token(token)
             if record is None or record.appkey != app.appkey:
                 return False
             return tx.revoke_token(token)
 
-    def check(self, app: App, token: str, now: datetime) -> None:
-        """EGW00121 for an unknown, revoked or another app's token; EGW00123 for an expired one."""
+    def cached(self, token: str, monotonic_now: float) -> TokenRecord | None:
+        """A recently checked token record, if any (no database round trip)."""
+        hit = self._checked.get(token)
+        if hit is not None and monotonic_now - hit[1] < TOKEN_CACHE_SECONDS:
+            return hit[0]
+        return None
+
+    def load(self, token: str, monotonic_now: float) -> TokenRecord | None:
         with self._store.read() as tx:
             record = tx.find_token(token)
+        if record is not None and not record.revoked:
+            if len(self._checked) > 10_000:
+                self._checked.clear()
+            self._checked[token] = (record, monotonic_now)
+        return record
+
+    @staticmethod
+    def verify(app: App, record: TokenRecord | None, now: datetime) -> None:
+        """EGW00121 for an unknown, revoked or another app's token; EGW00123 for an expired one."""
         if record is None or record.revoked or record.appkey != app.appkey:
             raise GatewayError(Gateway.BAD_TOKEN)
         if record.expires_at <= now:
             raise GatewayError(Gateway.TOKEN_EXPIRED)
+
+    def check(self, app: App, token: str, now: datetime, monotonic_now: float) -> None:
+        record = self.cached(token, monotonic_now) or self.load(token, monotonic_now)
+        self.verify(app, record, now)
 
 
 class RateLimiter:

@@ -52,6 +52,18 @@ class Desk:
             raise BusinessError(Reason.UNKNOWN_SYMBOL, f"{exchange.value} {symbol}")
         return found
 
+    def instrument_in_market(self, exchange: Exchange, symbol: str) -> Instrument:
+        """The instrument on `exchange`, or on another venue of its market (a US order may be revised
+        or cancelled with any US venue code, as KIS treats NASD/NYSE/AMEX as one family)."""
+        found = self.instruments.get((exchange, symbol))
+        if found is not None:
+            return found
+        market = EXCHANGES[exchange].market
+        for (other, other_symbol), instrument in self.instruments.items():
+            if other_symbol == symbol and EXCHANGES[other].market is market:
+                return instrument
+        raise BusinessError(Reason.UNKNOWN_SYMBOL, f"{exchange.value} {symbol}")
+
     def _check_hours(self, exchange: Exchange, now: datetime, env: Env) -> None:
         if self.settings.enforce_hours:
             self.hours.check_order_allowed(exchange, now, env)
@@ -65,7 +77,11 @@ class Desk:
             markets.check_price(command.exchange, command.price, topix500=instrument.topix500,
                                 on=local_date(command.exchange, now))
         lot = instrument.lot_size or markets.default_lot_size(command.exchange)
-        if not (command.exchange is Exchange.SEHK and command.order_type == "50"):
+        if command.order_type == "50":
+            # HK odd-lot sell (단주지정가): only a remainder smaller than one board lot.
+            if not 0 < command.quantity < lot:
+                raise BusinessError(Reason.BAD_LOT, f"odd-lot sell of {command.quantity} with lot {lot}")
+        else:
             markets.check_quantity(command.exchange, command.side is Side.BUY, command.quantity, lot)
         self._check_hours(command.exchange, now, command.env)
         with self.store.transaction() as tx:
@@ -75,19 +91,19 @@ class Desk:
 
     def revise_or_cancel(self, request: RevisionRequest, now: datetime) -> Order:
         """The new order record (revision or cancel confirmation); the original is updated with it."""
-        instrument = self.instrument(request.exchange, request.symbol)
+        instrument = self.instrument_in_market(request.exchange, request.symbol)
         if request.kind is RevisionKind.REVISE:
             if not EXCHANGES[request.exchange].revise_allowed:
                 raise BusinessError(Reason.REVISE_NOT_ALLOWED, request.exchange.value)
-            markets.check_price(request.exchange, request.price, topix500=instrument.topix500,
+            markets.check_price(instrument.exchange, request.price, topix500=instrument.topix500,
                                 on=local_date(request.exchange, now))
         self._check_hours(request.exchange, now, request.env)
         with self.store.transaction() as tx:
             original = tx.load_order_for_update(request.original_no.zfill(10))
             target = orders.check_target(original, request)
             if 0 < request.quantity < target.open_quantity:
-                lot = instrument.lot_size or markets.default_lot_size(request.exchange)
-                markets.check_quantity(request.exchange, target.side is Side.BUY, request.quantity, lot)
+                lot = instrument.lot_size or markets.default_lot_size(instrument.exchange)
+                markets.check_quantity(instrument.exchange, target.side is Side.BUY, request.quantity, lot)
             act = orders.revise if request.kind is RevisionKind.REVISE else orders.cancel
             updated, record = act(target, request, tx.next_order_no(), now, self.settings.branch)
             tx.update_order(updated)

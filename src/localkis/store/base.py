@@ -72,6 +72,10 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
+    # True where transactions of one process can run at once (PostgreSQL): the server then runs store
+    # calls in worker threads; False where they are serial anyway (SQLite): they run inline.
+    concurrent: bool
+
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A serialised read-write transaction: commits on normal exit, rolls back on error."""
 

@@ -31,7 +31,9 @@ class PostgresTransaction(SqlTransaction):
 
 
 class PostgresStore:
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+    concurrent = True
+
+    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 8) -> None:
         self.url = url
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
             url, min_size=min_size, max_size=max_size, open=True, kwargs={"autocommit": False})

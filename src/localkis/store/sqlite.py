@@ -31,6 +31,8 @@ class SqliteTransaction(SqlTransaction):
 
 
 class SqliteStore:
+    concurrent = False
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
