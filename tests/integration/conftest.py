@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.reasons import Reason
 from localkis.protocol.trids import Api, Side, tr_for, tr_for_order, tr_for_revise_cancel
+from tests.pg import fresh_database
 from tests.serverproc import RunningServer, make_appkey, make_appsecret, running_server
 
 ORDER_PATH = "/uapi/overseas-stock/v1/trading/order"
@@ -477,15 +479,35 @@ class World:
             assert secret not in text, "an appsecret appeared in the server log"
 
 
-def start_world(tmp_path_factory: pytest.TempPathFactory, name: str, *, count: int,
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every server-backed integration test runs once on SQLite and once on PostgreSQL."""
+    return str(request.param)
+
+
+@contextmanager
+def database(backend: str, workdir: Path) -> Iterator[str]:
+    """A database URL for a new server: a SQLite file in `workdir`, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'localkis.db'}"
+    else:
+        with fresh_database() as url:
+            yield url
+
+
+def start_world(tmp_path_factory: pytest.TempPathFactory, name: str, *, count: int, backend: str,
                  server: dict[str, Any] | None = None, extra: dict[str, AppCreds] | None = None,
                  prefix: str = "1") -> Iterator[World]:
     admin_token = secrets.token_urlsafe(24)
     reals, mocks = make_pool(prefix, count)
     apps = [*reals, *mocks, *(extra or {}).values()]
     config = build_config(admin_token=admin_token, apps=apps, server=server)
-    workdir: Path = tmp_path_factory.mktemp(name)
-    with running_server(config, workdir, admin_token=admin_token) as srv:
+    workdir: Path = tmp_path_factory.mktemp(f"{name}-{backend}")
+    with database(backend, workdir) as db_url, running_server(config, workdir, admin_token=admin_token,
+                                                                db_url=db_url) as srv:
         world = World(srv, Admin(srv), reals, mocks, dict(extra or {}))
         try:
             yield world
@@ -501,10 +523,10 @@ def check_alive(world: World) -> World:
 
 
 @pytest.fixture(scope="session")
-def main_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def main_world(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[World]:
     """Hours ignored, no rate limits, no token issue limit; default switches (strict_mock/accept_vttt1006u off)."""
     two = AppCreds(make_appkey(), make_appsecret(), Env.REAL, ("19000001-01", "19000002-01"), "two-accounts")
-    yield from start_world(tmp_path_factory, "main", count=200, extra={"two": two})
+    yield from start_world(tmp_path_factory, "main", count=200, backend=backend, extra={"two": two})
 
 
 @pytest.fixture
@@ -516,9 +538,9 @@ def world(main_world: World) -> Iterator[World]:
 
 
 @pytest.fixture(scope="session")
-def switch_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def switch_world(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[World]:
     """The non-default switches: strict_mock, accept_vttt1006u, token_issue_limit and rate_limits all on."""
-    yield from start_world(tmp_path_factory, "switches", count=20, prefix="2", server={
+    yield from start_world(tmp_path_factory, "switches", count=20, prefix="2", backend=backend, server={
         "strict_mock": True, "accept_vttt1006u": True, "token_issue_limit": True, "rate_limits": True})
 
 

@@ -289,3 +289,64 @@ def test_sigkill_under_load_loses_no_acknowledged_order_sqlite(tmp_path: Path) -
 def test_sigkill_under_load_loses_no_acknowledged_order_postgresql(tmp_path: Path) -> None:
     with fresh_database() as url:
         _crash_under_load(tmp_path, url)
+
+
+def redis_url() -> str:
+    import os
+
+    import redis
+
+    url = os.environ.get("LOCALKIS_TEST_REDIS", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis unavailable at {url}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: Redis is required)")
+        print(f"\n*** SKIPPING Redis test: {message} ***")
+        pytest.skip(message)
+    return url
+
+
+def test_rate_limit_and_token_issue_limit_hold_across_processes(tmp_path: Path) -> None:
+    admin_token, appkey, appsecret = secrets.token_urlsafe(16), make_appkey(), make_appsecret()
+    text = cluster_config(admin_token, appkey, appsecret)
+    text = text.replace("rate_limits = false", f'rate_limits = true\nredis_url = "{redis_url()}"')
+    text = text.replace("token_issue_limit = false", "token_issue_limit = true").replace('env = "real"', 'env = "mock"')
+    text = text.replace(f'"{ACCOUNT}"', '"50000001-01"')
+    config = tmp_path / "localkis.toml"
+    config.write_text(text, encoding="utf-8")
+    with fresh_database() as url, ExitStack() as stack:
+        servers = []
+        for _ in range(2):
+            server = spawn(config, url, tmp_path, admin_token=admin_token)
+            stack.callback(server.stop)
+            servers.append(server)
+        body = {"grant_type": "client_credentials", "appkey": appkey, "appsecret": appsecret}
+        first = httpx.post(servers[0].base_url + "/oauth2/tokenP", json=body, timeout=10)
+        assert first.status_code == 200, first.text
+        again = httpx.post(servers[1].base_url + "/oauth2/tokenP", json=body, timeout=10)
+        assert again.status_code == 403 and again.json()["error_code"] == "EGW00133", again.text
+        token = first.json()["access_token"]
+        headers = {"authorization": f"Bearer {token}", "appkey": appkey, "appsecret": appsecret,
+                   "tr_id": "VTTS3035R"}
+        params = {"CANO": "50000001", "ACNT_PRDT_CD": "01", "ORD_STRT_DT": "20260101", "ORD_END_DT": "20301231"}
+        clients = [httpx.Client(base_url=s.base_url, timeout=10) for s in servers]
+        try:
+            for _attempt in range(3):
+                # Three calls alternating between the processes inside one wall-clock second: a mock app
+                # may make 2 per second in all, so the third is refused whichever process takes it.
+                while time.time() % 1 > 0.5:
+                    time.sleep(0.01)
+                started = time.time()
+                replies = [clients[i % 2].get("/uapi/overseas-stock/v1/trading/inquire-ccnl", params=params,
+                                              headers=headers) for i in range(3)]
+                if int(started) == int(time.time()):
+                    break  # all three fell in one second; otherwise wait for the next and try again
+                time.sleep(1.1)
+            codes = [(r.status_code, r.json()["msg_cd"]) for r in replies]
+            assert codes[:2] == [(200, "KIOK0560"), (200, "KIOK0560")], codes
+            assert codes[2] == (500, "EGW00201"), codes
+        finally:
+            for c in clients:
+                c.close()

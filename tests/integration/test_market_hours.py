@@ -53,8 +53,8 @@ CLOCK_AT_START: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def hours_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    for world in start_world(tmp_path_factory, "hours", count=40, prefix="3",
+def hours_world(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[World]:
+    for world in start_world(tmp_path_factory, "hours", count=40, prefix="3", backend=backend,
                               server={"market_hours": "enforce", "clock": US_REGULAR}):
         CLOCK_AT_START.append(world.admin.http.get("/localkis/admin/clock").json()["now"])
         yield world

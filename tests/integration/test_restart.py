@@ -15,6 +15,7 @@ from tests.integration.conftest import (
     Kis,
     Reply,
     build_config,
+    database,
     expect_gateway,
     expect_order_ok,
 )
@@ -38,13 +39,17 @@ def assert_clean(server: RunningServer, apps: list[AppCreds]) -> None:
         assert app.appsecret not in text
 
 
-def test_orders_and_tokens_survive_sigterm_and_sigkill(tmp_path: Path) -> None:
+def test_orders_and_tokens_survive_sigterm_and_sigkill(tmp_path: Path, backend: str) -> None:
+    with database(backend, tmp_path) as db_url:
+        survive_restarts(tmp_path, db_url)
+
+
+def survive_restarts(tmp_path: Path, db_url: str) -> None:
     real = AppCreds(make_appkey(), make_appsecret(), Env.REAL, ("40000001-01",), "real")
     mock = AppCreds(make_appkey(), make_appsecret(), Env.MOCK, ("40000002-01",), "mock")
     revoked_app = AppCreds(make_appkey(), make_appsecret(), Env.REAL, ("40000003-01",), "revoked")
     apps = [real, mock, revoked_app]
     admin_token = secrets.token_urlsafe(24)
-    db_url = f"sqlite:///{tmp_path / 'persist.db'}"
     config = build_config(admin_token=admin_token, apps=apps)
 
     # --- first process: orders, a revise, a partial fill, a cancel, tokens (one revoked) ---------------
