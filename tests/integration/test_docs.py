@@ -1,0 +1,32 @@
+"""The OpenAPI document at /openapi.json and its page at /docs cover every KIS route."""
+
+from __future__ import annotations
+
+import httpx
+
+from localkis.protocol.trids import TR_TABLE, Api
+from localkis.server.app import KIS_ROUTES
+from tests.integration.conftest import World
+
+
+def test_openapi_covers_every_kis_route_with_its_tr_ids_and_examples(world: World) -> None:
+    doc = httpx.get(world.server.base_url + "/openapi.json", timeout=10).json()
+    assert doc["openapi"].startswith("3.")
+    for path, method, api, _ in KIS_ROUTES:
+        op = doc["paths"][path][method.lower()]
+        tr_param = next(p for p in op["parameters"] if p["name"] == "tr_id")
+        assert set(tr_param["schema"]["enum"]) == {t for t, s in TR_TABLE.items() if s.api is api}
+        assert op["responses"]["200"]["content"]["application/json"]["example"]
+        if method == "POST":
+            body = op["requestBody"]["content"]["application/json"]
+            assert body["example"] and set(body["schema"]["required"]) <= set(body["schema"]["properties"])
+    assert "/oauth2/tokenP" in doc["paths"]
+    revise = doc["paths"]["/uapi/overseas-stock/v1/trading/order-rvsecncl"]["post"]
+    assert revise["requestBody"]["content"]["application/json"]["example"]["RVSE_CNCL_DVSN_CD"] == "01"
+    assert Api.REVISE_CANCEL.value in revise["summary"]
+
+
+def test_docs_page_loads_the_openapi_document(world: World) -> None:
+    page = httpx.get(world.server.base_url + "/docs", timeout=10)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "/openapi.json" in page.text
