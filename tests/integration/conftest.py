@@ -117,7 +117,11 @@ def build_config(*, admin_token: str, apps: list[AppCreds], server: dict[str, An
     for number in sorted({n for app in apps for n in app.accounts}):
         lines += ["[[accounts]]", f"number = {_s(number)}",
                   'cash = { USD = "1000000.00", HKD = "5000000", JPY = "100000000", CNY = "1000000", '
-                  'VND = "10000000000" }', ""]
+                  'VND = "10000000000" }',
+                  # Shares of every test instrument, so sells pass the sellable-quantity check.
+                  "positions = [" + ", ".join(
+                      f'{{ exchange = "{i.exchange}", symbol = "{i.symbol}", quantity = 100000, '
+                      f'avg_price = "{i.price}" }}' for i in INSTRUMENTS.values()) + "]", ""]
     for inst in INSTRUMENTS.values():
         lines += ["[[instruments]]", f"exchange = {_s(inst.exchange)}", f"symbol = {_s(inst.symbol)}",
                   f"name = {_s(inst.name)}", f"price = {_s(inst.price)}"]

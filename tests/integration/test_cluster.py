@@ -45,7 +45,7 @@ accounts = ["{ACCOUNT}"]
 
 [[accounts]]
 number = "{ACCOUNT}"
-cash = {{ USD = "1000000.00" }}
+cash = {{ USD = "100000000.00" }}
 
 [[instruments]]
 exchange = "NASD"

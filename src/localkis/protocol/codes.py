@@ -18,6 +18,7 @@ class Message:
     code: str
     text: str
     invented: bool = False
+    rt_cd: str = "1"  # of a rejection; KIS answers some with another non-"0" value (e.g. "7")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,8 @@ class BusinessMessage:
 
 
 def _m(real_code: str, real_text: str, mock_code: str, mock_text: str, *,
-       real_invented: bool = False, mock_invented: bool = False) -> BusinessMessage:
-    return BusinessMessage(Message(real_code, real_text, real_invented),
+       real_invented: bool = False, mock_invented: bool = False, real_rt_cd: str = "1") -> BusinessMessage:
+    return BusinessMessage(Message(real_code, real_text, real_invented, real_rt_cd),
                            Message(mock_code, mock_text, mock_invented))
 
 
@@ -92,6 +93,10 @@ BUSINESS: dict[Reason, BusinessMessage] = {
     Reason.BAD_REVISE_CANCEL_CODE: _m("APBK0348", "정정취소구분코드를 확인하여 주십시오.",
                                       "40370000", "모의투자 정정취소구분코드를 확인하여 주십시오.",
                                       real_invented=True, mock_invented=True),
+    Reason.INSUFFICIENT_CASH: _m("APBK0952", "주문가능금액을 초과 했습니다",
+                                 "40250000", "모의투자 주문가능금액이 부족합니다.", real_rt_cd="7"),
+    Reason.INSUFFICIENT_HOLDINGS: _m("APBK0447", "매도가능수량이 부족합니다.",
+                                     "40240000", "모의투자 잔고내역이 없습니다.", real_invented=True),
 }
 
 NOT_IN_MOCK = Message("90000000", "모의투자에서는 해당업무가 제공되지 않습니다.")

@@ -25,3 +25,6 @@ class Reason(StrEnum):
     REVISE_NOT_ALLOWED = "revise_not_allowed"  # cancel-only markets
     ORDER_NOT_REVISABLE = "order_not_revisable"  # e.g. TWAP/VWAP
     BAD_REVISE_CANCEL_CODE = "bad_revise_cancel_code"
+    # accounts
+    INSUFFICIENT_CASH = "insufficient_cash"
+    INSUFFICIENT_HOLDINGS = "insufficient_holdings"

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours
 from localkis.domain.orders import NewOrder, RevisionKind, RevisionRequest
@@ -66,6 +67,7 @@ from localkis.wire.requests import (
     bearer_token,
     check_corporate,
     check_fields,
+    parse_decimal,
     parse_headers,
     parse_json_object,
     query_upper,
@@ -128,6 +130,10 @@ class LocalKis:
             if server.redis_url and server.rate_limits else RateLimiter(limits, enabled=server.rate_limits))
         self.desk = Desk(store, self.hours, instruments_of(config),
                          DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+        for account in config.accounts:  # opening balances; an existing account keeps its state
+            self.desk.open_account(account.number, dict(account.cash),
+                                   [(p.exchange, p.symbol, Position(p.quantity, p.avg_price))
+                                    for p in account.positions], self.clock.now())
 
     # --- gateway -----------------------------------------------------------------------------------
     def kis(self, api: Api, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -334,10 +340,13 @@ class LocalKis:
             # KIS answers an unknown EXCD/SYMB with blank output, not an error (PROTOCOL §10).
             return self._reply(ctx, out.ok(codes.QUOTE_OK, output=dict.fromkeys(keys, "")))
         places = PRICE_PLACES[EXCHANGES[exchange].market.value]
-        last = out.fixed(instrument.price, places)
-        output = {"rsym": f"D{q['EXCD']}{q['SYMB']}", "zdiv": str(places), "base": last, "pvol": "0",
-                  "last": last, "sign": "3", "diff": out.fixed(Decimal(0), places), "rate": "0.00",
-                  "tvol": "0", "tamt": "0", "ordy": "매수가능"}
+        price = await self.db(self.desk.last_price, exchange, q["SYMB"]) or instrument.price
+        diff = price - instrument.price  # against the configured price, our "previous close"
+        sign = "2" if diff > 0 else "5" if diff < 0 else "3"
+        rate = (diff / instrument.price * 100).quantize(Decimal("0.01"))
+        output = {"rsym": f"D{q['EXCD']}{q['SYMB']}", "zdiv": str(places), "base": out.fixed(instrument.price, places),
+                  "pvol": "0", "last": out.fixed(price, places), "sign": sign, "diff": out.fixed(abs(diff), places),
+                  "rate": f"{rate:f}", "tvol": "0", "tamt": "0", "ordy": "매수가능"}
         return self._reply(ctx, out.ok(codes.QUOTE_OK, output=output))
 
     async def search_info(self, ctx: Context) -> Response:
@@ -469,6 +478,108 @@ class LocalKis:
         except AdminError as exc:
             return kis_response({"error": exc.message}, exc.status)
 
+    async def admin_prices(self, request: Request) -> Response:
+        """A trade print: `{"exchange": "NASD", "symbol": "AAPL", "price": "190.12", "size": 100}` (size optional)."""
+        try:
+            self._admin(request)
+            body = await self._admin_body(request)
+            exchange = parse_exchange(str(body.get("exchange", "")))
+            symbol = body.get("symbol")
+            if exchange is None or not isinstance(symbol, str):
+                raise AdminError(400, "exchange (NASD, NYSE, AMEX, SEHK, SHAA, SZAA, TKSE, HASE, VNSE) and symbol "
+                                      "are required")
+            price = self._positive_decimal(body.get("price"), "price")
+            size = body.get("size")
+            if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+                raise AdminError(400, "size must be a positive integer (or absent: unlimited)")
+            try:
+                fills = await self.db(self.desk.trade, exchange, symbol, price, size, self.clock.now())
+            except BusinessError:
+                raise AdminError(404, f"unknown instrument {exchange.value} {symbol}") from None
+            return kis_response({"exchange": exchange.value, "symbol": symbol, "price": str(price), "size": size,
+                                 "fills": [{"odno": f.order_no, "quantity": f.quantity, "price": str(f.price)}
+                                           for f in fills]})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    async def admin_accounts(self, request: Request) -> Response:
+        try:
+            self._admin(request)
+            number = request.path_params.get("number")
+            numbers = [number] if number else [a.number for a in self.config.accounts]
+            if number and number not in {a.number for a in self.config.accounts}:
+                raise AdminError(404, f"no account {number}")
+            snapshots = [await self.db(self.desk.snapshot, n) for n in numbers]
+            rows = [{
+                "number": snap.number,
+                "cash": {c: str(v) for c, v in snap.cash.items()},
+                "reserved": {c: str(v) for c, v in snap.reserved.items()},
+                "available": {c: str(snap.available(c)) for c in sorted(set(snap.cash) | set(snap.reserved))},
+                "positions": [{"exchange": e.value, "symbol": sym, "quantity": p.quantity,
+                               "avg_price": str(p.average_price), "sellable": snap.sellable(e, sym)}
+                              for e, sym, p in snap.positions],
+                "ledger": [{"currency": c, "kind": k, "amount": str(v)} for (c, k), v in sorted(snap.ledger.items())],
+            } for snap in snapshots]
+            return kis_response(rows[0] if number else {"accounts": rows})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    async def admin_deposit(self, request: Request) -> Response:
+        """`{"currency": "USD", "amount": "1000.00"}` adds cash to an account."""
+        try:
+            self._admin(request)
+            number = self._known_account(request)
+            body = await self._admin_body(request)
+            currency = body.get("currency")
+            if currency not in {"USD", "HKD", "JPY", "CNY", "VND"}:
+                raise AdminError(400, "currency must be one of USD, HKD, JPY, CNY, VND")
+            amount = self._positive_decimal(body.get("amount"), "amount")
+            balance = await self.db(self.desk.deposit, number, str(currency), amount, self.clock.now())
+            return kis_response({"number": number, "currency": currency, "cash": str(balance)})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    async def admin_position(self, request: Request) -> Response:
+        """`{"exchange": "NASD", "symbol": "AAPL", "quantity": 10, "avg_price": "150.00"}` sets a holding."""
+        try:
+            self._admin(request)
+            number = self._known_account(request)
+            body = await self._admin_body(request)
+            exchange = parse_exchange(str(body.get("exchange", "")))
+            symbol, quantity = body.get("symbol"), body.get("quantity")
+            if exchange is None or not isinstance(symbol, str) or not symbol:
+                raise AdminError(400, "exchange and symbol are required")
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+                raise AdminError(400, "quantity must be a non-negative integer")
+            avg = Decimal(0) if body.get("avg_price") is None else self._positive_decimal(body["avg_price"],
+                                                                                            "avg_price")
+            await self.db(self.desk.set_position, number, exchange, symbol, Position(quantity, avg))
+            return kis_response({"number": number, "exchange": exchange.value, "symbol": symbol,
+                                 "quantity": quantity, "avg_price": str(avg)})
+        except AdminError as exc:
+            return kis_response({"error": exc.message}, exc.status)
+
+    def _known_account(self, request: Request) -> str:
+        number = str(request.path_params["number"])
+        if number not in {a.number for a in self.config.accounts}:
+            raise AdminError(404, f"no account {number}")
+        return number
+
+    @staticmethod
+    async def _admin_body(request: Request) -> dict[str, Any]:
+        try:
+            return parse_json_object(await request.body())
+        except WireError:
+            raise AdminError(400, "body must be a JSON object") from None
+
+    @staticmethod
+    def _positive_decimal(value: object, name: str) -> Decimal:
+        text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+        parsed = parse_decimal(text)
+        if parsed is None or parsed <= 0:
+            raise AdminError(400, f"{name} must be a positive decimal string")
+        return parsed
+
     async def admin_orders(self, request: Request) -> Response:
         try:
             self._admin(request)
@@ -538,6 +649,11 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> Starlette:
         Route("/localkis/health", kis.health, methods=["GET"]),
         Route("/localkis/admin/fills", kis.admin_fill, methods=["POST"]),
         Route("/localkis/admin/orders", kis.admin_orders, methods=["GET"]),
+        Route("/localkis/admin/prices", kis.admin_prices, methods=["POST"]),
+        Route("/localkis/admin/accounts", kis.admin_accounts, methods=["GET"]),
+        Route("/localkis/admin/accounts/{number}", kis.admin_accounts, methods=["GET"]),
+        Route("/localkis/admin/accounts/{number}/deposits", kis.admin_deposit, methods=["POST"]),
+        Route("/localkis/admin/accounts/{number}/positions", kis.admin_position, methods=["POST"]),
         Route("/localkis/admin/clock", kis.admin_clock, methods=["GET", "POST"]),
     ]
 

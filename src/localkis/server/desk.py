@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from localkis.domain import markets, orders
+from localkis.domain import accounts, markets, orders
+from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest
+from localkis.engine.fills import Fill, FillEngine
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 from localkis.protocol.trids import Side
-from localkis.store.base import OrderQuery, Store
+from localkis.store.base import OrderQuery, Store, Transaction
 
 # ORD_DVSN values each (market, side) accepts in the real environment (PROTOCOL §4); mock: "00" only.
 _REAL_ORDER_TYPES: dict[tuple[Market, Side], frozenset[str]] = {
@@ -32,6 +34,25 @@ def allowed_order_types(market: Market, side: Side, env: Env) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """An account at one commit: cash, what live buys reserve, positions and what pending sells hold."""
+
+    number: str
+    cash: dict[str, Decimal]
+    reserved: dict[str, Decimal]
+    positions: list[tuple[Exchange, str, Position]]
+    pending_sells: dict[tuple[Exchange, str], int]
+    ledger: dict[tuple[str, str], Decimal]
+
+    def available(self, currency: str) -> Decimal:
+        return self.cash.get(currency, Decimal(0)) - self.reserved.get(currency, Decimal(0))
+
+    def sellable(self, exchange: Exchange, symbol: str) -> int:
+        held = next((p.quantity for e, s, p in self.positions if e is exchange and s == symbol), 0)
+        return held - self.pending_sells.get((exchange, symbol), 0)
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSettings:
     branch: str
     enforce_hours: bool
@@ -45,6 +66,28 @@ class Desk:
         self.settings = settings
         self.instruments: dict[tuple[Exchange, str], Instrument] = {
             (i.exchange, i.symbol): i for i in instruments}
+        self.engine = FillEngine(hours)
+
+    def open_account(self, number: str, cash: dict[str, Decimal], positions: list[tuple[Exchange, str, Position]],
+                     now: datetime) -> bool:
+        """Create an account with its opening cash and positions unless it already exists."""
+        with self.store.transaction() as tx:
+            return tx.ensure_account(number, cash, positions, now)
+
+    @staticmethod
+    def _check_funds(tx: Transaction, command: NewOrder) -> None:
+        """Buying power for a buy, sellable shares for a sell (the account is locked by the caller)."""
+        live = tx.live_orders_of(command.account)
+        if command.side is Side.BUY:
+            currency = EXCHANGES[command.exchange].currency
+            available = (tx.cash_balances(command.account).get(currency, Decimal(0))
+                         - accounts.reserved_total(live, currency))
+            accounts.check_buying_power(available, command.price * command.quantity)
+        else:
+            held = tx.position(command.account, command.exchange, command.symbol).quantity
+            pending = accounts.pending_sell_quantity(
+                o for o in live if o.exchange is command.exchange and o.symbol == command.symbol)
+            accounts.check_sellable(held, pending, command.quantity)
 
     def instrument(self, exchange: Exchange, symbol: str) -> Instrument:
         found = self.instruments.get((exchange, symbol))
@@ -85,8 +128,11 @@ class Desk:
             markets.check_quantity(command.exchange, command.side is Side.BUY, command.quantity, lot)
         self._check_hours(command.exchange, now, command.env)
         with self.store.transaction() as tx:
+            tx.lock_account(command.account)
+            self._check_funds(tx, command)
             order = orders.place(command, tx.next_order_no(), now, self.settings.branch)
             tx.insert_order(order, local_date(command.exchange, now).strftime("%Y%m%d"))
+            self.engine.on_arrival(tx, order, now)
         return order
 
     def revise_or_cancel(self, request: RevisionRequest, now: datetime) -> Order:
@@ -104,22 +150,68 @@ class Desk:
             if 0 < request.quantity < target.open_quantity:
                 lot = instrument.lot_size or markets.default_lot_size(instrument.exchange)
                 markets.check_quantity(instrument.exchange, target.side is Side.BUY, request.quantity, lot)
-            act = orders.revise if request.kind is RevisionKind.REVISE else orders.cancel
-            updated, record = act(target, request, tx.next_order_no(), now, self.settings.branch)
+            if request.kind is RevisionKind.REVISE:
+                updated, record = orders.revise(target, request, tx.next_order_no(), now, self.settings.branch)
+                extra = accounts.extra_reservation_for_revise(target, record.quantity, record.price)
+                if extra > 0:
+                    tx.lock_account(target.account)
+                    live = tx.live_orders_of(target.account)
+                    currency = accounts.currency_of(target)
+                    available = (tx.cash_balances(target.account).get(currency, Decimal(0))
+                                 - accounts.reserved_total(live, currency))
+                    accounts.check_buying_power(available, extra)
+            else:
+                updated, record = orders.cancel(target, request, tx.next_order_no(), now, self.settings.branch)
             tx.update_order(updated)
             tx.insert_order(record, local_date(request.exchange, now).strftime("%Y%m%d"))
+            if request.kind is RevisionKind.REVISE:
+                self.engine.on_arrival(tx, record, now)
         return record
 
     def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Order:
-        """A test fill (admin API); the fill engine of a later issue goes through here too."""
+        """A test fill (admin API), through the same path as the fill engine's."""
         with self.store.transaction() as tx:
             order = tx.load_order_for_update(order_no.zfill(10))
             if order is None:
                 raise LookupError(order_no)
-            updated = orders.fill(order, quantity, price)
-            tx.update_order(updated)
-            tx.insert_fill(updated.order_no, quantity, str(price), now)
-        return updated
+            return self.engine.apply_fill(tx, order, quantity, price, now)
+
+    def trade(self, exchange: Exchange, symbol: str, price: Decimal, size: int | None, now: datetime) -> list[Fill]:
+        """A trade of an instrument (a price source's tick): fills the resting orders it crosses."""
+        instrument = self.instrument(exchange, symbol)
+        with self.store.transaction() as tx:
+            return self.engine.on_trade(tx, instrument.exchange, instrument.symbol, price, size, now)
+
+    def snapshot(self, number: str) -> AccountSnapshot:
+        with self.store.read() as tx:
+            live = tx.live_orders_of(number)
+            cash = tx.cash_balances(number)
+            currencies = set(cash) | {accounts.currency_of(o) for o in live}
+            pending: dict[tuple[Exchange, str], int] = {}
+            for o in live:
+                if o.side is Side.SELL:
+                    pending[(o.exchange, o.symbol)] = pending.get((o.exchange, o.symbol), 0) + o.open_quantity
+            return AccountSnapshot(number, cash, {c: accounts.reserved_total(live, c) for c in sorted(currencies)},
+                                   tx.positions(number), pending, tx.ledger_totals(number))
+
+    def last_price(self, exchange: Exchange, symbol: str) -> Decimal | None:
+        """The last traded price, or the instrument's configured price before any trade."""
+        instrument = self.instruments.get((exchange, symbol))
+        if instrument is None:
+            return None
+        with self.store.read() as tx:
+            trade = tx.last_trade(exchange, symbol)
+        return trade.price if trade is not None else instrument.price
+
+    def deposit(self, number: str, currency: str, amount: Decimal, now: datetime) -> Decimal:
+        with self.store.transaction() as tx:
+            tx.lock_account(number)
+            return tx.add_cash(number, currency, amount, "deposit", "", now)
+
+    def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None:
+        with self.store.transaction() as tx:
+            tx.lock_account(number)
+            tx.set_position(number, exchange, symbol, position)
 
     def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
         """Orders with their exchange-local order dates (YYYYMMDD)."""

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
+from localkis.domain.accounts import Position
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
@@ -37,6 +39,20 @@ class TokenRecord:
     issued_at: datetime
     expires_at: datetime
     revoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LastTrade:
+    """The last price an instrument traded at, and the regular-session price for closing auctions."""
+
+    exchange: Exchange
+    symbol: str
+    price: Decimal
+    size_left: int | None  # what arriving orders may still take at this price; None: unlimited
+    at: datetime
+    session_date: str  # exchange-local YYYYMMDD of `at`
+    regular_price: Decimal | None  # last price traded in a regular session
+    regular_date: str  # its exchange-local date
 
 
 class Transaction(Protocol):
@@ -69,6 +85,36 @@ class Transaction(Protocol):
     def last_token_request(self, appkey: str) -> datetime | None: ...
 
     def set_last_token_request(self, appkey: str, at: datetime) -> None: ...
+
+    def ensure_account(self, number: str, cash: dict[str, Decimal],
+                       positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool: ...
+
+    def lock_account(self, number: str) -> None:
+        """Hold the account until the transaction ends (cash and position checks)."""
+
+    def cash_balances(self, number: str) -> dict[str, Decimal]: ...
+
+    def add_cash(self, number: str, currency: str, delta: Decimal, kind: str, order_no: str,
+                 at: datetime) -> Decimal: ...
+
+    def ledger_totals(self, number: str) -> dict[tuple[str, str], Decimal]: ...
+
+    def position(self, number: str, exchange: Exchange, symbol: str) -> Position: ...
+
+    def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None: ...
+
+    def positions(self, number: str) -> list[tuple[Exchange, str, Position]]: ...
+
+    def live_orders_of(self, number: str) -> list[Order]: ...
+
+    def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
+        """Every live order on an instrument, locked until the transaction ends."""
+
+    def last_trade(self, exchange: Exchange, symbol: str) -> LastTrade | None: ...
+
+    def set_last_trade(self, trade: LastTrade) -> None: ...
+
+    def last_trades(self) -> list[LastTrade]: ...
 
 
 class Store(Protocol):

@@ -67,4 +67,45 @@ MIGRATIONS: list[Migration] = [
         # A sequence hands out order numbers across processes without a hot row lock.
         "CREATE SEQUENCE order_no_seq START 1 MAXVALUE 9999999999",
     ]),
+    Migration(2, [
+        # Accounts: the row exists to be locked while an order checks and reserves cash.
+        "CREATE TABLE accounts (number TEXT PRIMARY KEY, created_at TEXT NOT NULL)",
+        """CREATE TABLE cash (
+            account TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            PRIMARY KEY (account, currency)
+        )""",
+        # Every cash movement, for audits and the conservation check.
+        """CREATE TABLE cash_ledger (
+            account TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            order_no TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX cash_ledger_account ON cash_ledger (account, currency)",
+        """CREATE TABLE positions (
+            account TEXT NOT NULL,
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            quantity BIGINT NOT NULL,
+            avg_price TEXT NOT NULL,
+            PRIMARY KEY (account, exchange, symbol)
+        )""",
+        # The last trade per instrument, and what is left of its size for arriving orders.
+        """CREATE TABLE last_trades (
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            price TEXT NOT NULL,
+            size_left BIGINT,
+            at TEXT NOT NULL,
+            session_date TEXT NOT NULL,
+            regular_price TEXT NOT NULL,
+            regular_date TEXT NOT NULL,
+            PRIMARY KEY (exchange, symbol)
+        )""",
+        "CREATE INDEX orders_book ON orders (symbol, exchange, state)",
+    ]),
 ]

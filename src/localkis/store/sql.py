@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from localkis.domain.accounts import Position
 from localkis.domain.orders import Order, OrderKind, OrderState
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
-from localkis.store.base import OrderQuery, TokenRecord
+from localkis.store.base import LastTrade, OrderQuery, TokenRecord
 
 ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange", "symbol", "side",
                  "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
@@ -160,3 +161,104 @@ class SqlTransaction:
         self._x(
             "INSERT INTO token_requests (appkey, last_at) VALUES (?, ?)"
             " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, utc_text(at)))
+
+    # --- accounts ----------------------------------------------------------------------------------
+    def ensure_account(self, number: str, cash: dict[str, Decimal],
+                       positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool:
+        """Create the account with its opening cash and positions unless it exists; True if created."""
+        if self._x("SELECT 1 FROM accounts WHERE number = ?", (number,)).fetchone():
+            return False
+        self._x("INSERT INTO accounts (number, created_at) VALUES (?, ?)", (number, utc_text(at)))
+        for currency, amount in sorted(cash.items()):
+            self._x("INSERT INTO cash (account, currency, amount) VALUES (?, ?, ?)", (number, currency, str(amount)))
+            self._ledger(number, currency, "opening", amount, "", at)
+        for exchange, symbol, position in positions:
+            self.set_position(number, exchange, symbol, position)
+        return True
+
+    def lock_account(self, number: str) -> None:
+        self._x("SELECT number FROM accounts WHERE number = ?" + self.lock_suffix, (number,))
+
+    def _ledger(self, number: str, currency: str, kind: str, amount: Decimal, order_no: str,
+                at: datetime) -> None:
+        self._x("INSERT INTO cash_ledger (account, currency, kind, amount, order_no, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (number, currency, kind, str(amount), order_no, utc_text(at)))
+
+    def cash_balances(self, number: str) -> dict[str, Decimal]:
+        rows = self._x("SELECT currency, amount FROM cash WHERE account = ?", (number,)).fetchall()
+        return {str(c): Decimal(a) for c, a in rows}
+
+    def add_cash(self, number: str, currency: str, delta: Decimal, kind: str, order_no: str,
+                 at: datetime) -> Decimal:
+        """Move cash (positive in, negative out); returns the new balance."""
+        balance = self.cash_balances(number).get(currency)
+        if balance is None:
+            balance = Decimal(0)
+            self._x("INSERT INTO cash (account, currency, amount) VALUES (?, ?, ?)", (number, currency, "0"))
+        new = balance + delta
+        self._x("UPDATE cash SET amount = ? WHERE account = ? AND currency = ?", (str(new), number, currency))
+        self._ledger(number, currency, kind, delta, order_no, at)
+        return new
+
+    def ledger_totals(self, number: str) -> dict[tuple[str, str], Decimal]:
+        """(currency, kind) -> sum of movements."""
+        totals: dict[tuple[str, str], Decimal] = {}
+        for currency, kind, amount in self._x(
+                "SELECT currency, kind, amount FROM cash_ledger WHERE account = ?", (number,)).fetchall():
+            key = (str(currency), str(kind))
+            totals[key] = totals.get(key, Decimal(0)) + Decimal(amount)
+        return totals
+
+    def position(self, number: str, exchange: Exchange, symbol: str) -> Position:
+        row = self._x("SELECT quantity, avg_price FROM positions WHERE account = ? AND exchange = ? AND symbol = ?",
+                      (number, exchange.value, symbol)).fetchone()
+        return Position(int(row[0]), Decimal(row[1])) if row else Position(0, Decimal(0))
+
+    def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None:
+        self._x("INSERT INTO positions (account, exchange, symbol, quantity, avg_price) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (account, exchange, symbol) DO UPDATE SET quantity = excluded.quantity,"
+                " avg_price = excluded.avg_price",
+                (number, exchange.value, symbol, position.quantity, str(position.average_price)))
+
+    def positions(self, number: str) -> list[tuple[Exchange, str, Position]]:
+        rows = self._x("SELECT exchange, symbol, quantity, avg_price FROM positions WHERE account = ?"
+                       " AND quantity > 0 ORDER BY exchange, symbol", (number,)).fetchall()
+        return [(Exchange(e), str(s), Position(int(q), Decimal(a))) for e, s, q, a in rows]
+
+    def live_orders_of(self, number: str) -> list[Order]:
+        rows = self._x(SELECT_ORDERS + " WHERE account = ? AND state IN ('open', 'partially_filled')"
+                       " AND kind <> '02'", (number,)).fetchall()
+        return [order_from_row(r) for r in rows]
+
+    def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
+        """Every live order on an instrument, locked (the fill engine's candidates)."""
+        marks = ", ".join("?" * len(exchanges))
+        rows = self._x(SELECT_ORDERS + f" WHERE symbol = ? AND exchange IN ({marks})"
+                       " AND state IN ('open', 'partially_filled') AND kind <> '02' ORDER BY order_no"
+                       + self.lock_suffix, (symbol, *sorted(e.value for e in exchanges))).fetchall()
+        return [order_from_row(r) for r in rows]
+
+    # --- prices ------------------------------------------------------------------------------------
+    def last_trade(self, exchange: Exchange, symbol: str) -> LastTrade | None:
+        row = self._x("SELECT price, size_left, at, session_date, regular_price, regular_date FROM last_trades"
+                      " WHERE exchange = ? AND symbol = ?", (exchange.value, symbol)).fetchone()
+        if row is None:
+            return None
+        return LastTrade(exchange, symbol, Decimal(row[0]), None if row[1] is None else int(row[1]),
+                         datetime.fromisoformat(row[2]), str(row[3]),
+                         Decimal(row[4]) if row[4] else None, str(row[5]))
+
+    def set_last_trade(self, trade: LastTrade) -> None:
+        self._x("INSERT INTO last_trades (exchange, symbol, price, size_left, at, session_date, regular_price,"
+                " regular_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, symbol) DO UPDATE SET"
+                " price = excluded.price, size_left = excluded.size_left, at = excluded.at,"
+                " session_date = excluded.session_date, regular_price = excluded.regular_price,"
+                " regular_date = excluded.regular_date",
+                (trade.exchange.value, trade.symbol, str(trade.price), trade.size_left, utc_text(trade.at),
+                 trade.session_date, "" if trade.regular_price is None else str(trade.regular_price),
+                 trade.regular_date))
+
+    def last_trades(self) -> list[LastTrade]:
+        rows = self._x("SELECT exchange, symbol FROM last_trades").fetchall()
+        found = [self.last_trade(Exchange(e), str(s)) for e, s in rows]
+        return [t for t in found if t is not None]

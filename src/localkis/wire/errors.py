@@ -68,7 +68,7 @@ class MessageError(WireError):
         super().__init__(f"{message.code} {message.text}")
 
     def body(self) -> dict[str, object]:
-        return {"rt_cd": "1", "msg_cd": self.message.code, "msg1": self.message.text}
+        return {"rt_cd": self.message.rt_cd, "msg_cd": self.message.code, "msg1": self.message.text}
 
 
 def business_error(reason: Reason, env: Env) -> MessageError:

@@ -1,0 +1,1 @@
+"""Price sources and the fill simulator behind the KIS API."""
