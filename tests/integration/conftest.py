@@ -193,7 +193,8 @@ def expect_message(reply: Reply, message: Message, *, status: int = 200, rt_cd: 
 
 
 def expect_business(reply: Reply, reason: Reason, env: Env) -> None:
-    expect_message(reply, BUSINESS[reason].for_env(env))
+    message = BUSINESS[reason].for_env(env)
+    expect_message(reply, message, rt_cd=message.rt_cd)
 
 
 def expect_gateway(reply: Reply, code: Gateway | str, text: str | None = None) -> None:

@@ -33,13 +33,14 @@ class FillEngine:
     def apply_fill(self, tx: Transaction, order: Order, quantity: int, price: Decimal, at: datetime) -> Order:
         """Fill `quantity` of a locked `order` at `price`; settle cash and the position."""
         updated = orders.fill(order, quantity, price)
+        # Lock the account before reading its position: another process may be filling for it too.
+        tx.lock_account(order.account)
         position = tx.position(order.account, order.exchange, order.symbol)
         if order.side is Side.SELL and position.quantity < quantity:
             raise orders.FillError(f"order {order.order_no} would sell {quantity} of a position of "
                                    f"{position.quantity}")
         tx.update_order(updated)
         tx.insert_fill(order.order_no, quantity, str(price), at)
-        tx.lock_account(order.account)
         kind = "buy" if order.side is Side.BUY else "sell"
         tx.add_cash(order.account, currency_of(order), cash_change(order.side, quantity, price), kind,
                     order.order_no, at)

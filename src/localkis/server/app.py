@@ -588,7 +588,8 @@ class LocalKis:
         rows = [{"odno": o.order_no, "orgn_odno": o.original_no, "kind": o.kind.value,
                  "account": o.account, "exchange": o.exchange.value, "symbol": o.symbol,
                  "side": o.side.value, "quantity": o.quantity, "price": str(o.price), "state": o.state.value,
-                 "filled": o.filled, "cancelled": o.cancelled, "revised_away": o.revised_away,
+                 "filled": o.filled, "filled_amount": str(o.filled_amount), "cancelled": o.cancelled,
+                 "revised_away": o.revised_away, "order_type": o.order_type,
                  "open": o.open_quantity, "manager_order_no": o.manager_order_no,
                  "created_at": o.created_at.isoformat()} for o in self.store.all_orders()]
         return kis_response({"orders": rows})
