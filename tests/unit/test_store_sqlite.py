@@ -69,8 +69,11 @@ def _request(order: Order, kind: RevisionKind, quantity: int = 0, price: D = ZER
 # Migrations
 # ------------------------------------------------------------------------------------------------
 
-def test_fresh_database_is_at_version_1(store: SqliteStore, db_path: Path) -> None:
-    assert store.schema_version == 1 == max(m.version for m in MIGRATIONS)
+LATEST = max(m.version for m in MIGRATIONS)
+
+
+def test_fresh_database_is_at_the_latest_version(store: SqliteStore, db_path: Path) -> None:
+    assert store.schema_version == LATEST >= 2
     with sqlite3.connect(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"orders", "fills", "tokens", "token_requests", "counters", "schema_version"} <= tables
@@ -80,11 +83,30 @@ def test_fresh_database_is_at_version_1(store: SqliteStore, db_path: Path) -> No
 def test_migrations_are_idempotent_on_reopen(db_path: Path) -> None:
     for _ in range(3):
         s = SqliteStore(db_path)
-        assert s.schema_version == 1
+        assert s.schema_version == LATEST
         s.close()
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        versions = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        assert versions == [(m.version,) for m in MIGRATIONS]
         assert conn.execute("SELECT COUNT(*) FROM counters").fetchone() == (1,)
+
+
+def test_a_database_made_by_an_older_version_upgrades_in_place(db_path: Path) -> None:
+    """A file migrated only to version 1 (the first release) gains the later tables and keeps its rows."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for statement in MIGRATIONS[0].for_backend("sqlite"):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+        conn.execute("UPDATE counters SET value = 41 WHERE name = 'order_no'")
+    upgraded = SqliteStore(db_path)
+    try:
+        assert upgraded.schema_version == LATEST
+        with upgraded.transaction() as tx:
+            assert tx.next_order_no() == "0000000042"
+            assert tx.ensure_account("12345678-01", {"USD": Decimal("10")}, [], datetime.now(UTC))
+    finally:
+        upgraded.close()
 
 
 def test_data_survives_reopen(db_path: Path) -> None:

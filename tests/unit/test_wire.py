@@ -405,11 +405,13 @@ def test_ops_error_helpers() -> None:
 
 @pytest.mark.parametrize("env", list(Env))
 @pytest.mark.parametrize("reason", list(Reason), ids=[r.value for r in Reason])
-def test_business_error_is_http_200_rt_cd_1(reason: Reason, env: Env) -> None:
+def test_business_error_is_http_200_with_a_non_zero_rt_cd(reason: Reason, env: Env) -> None:
     err = business_error(reason, env)
     assert isinstance(err, MessageError) and err.status == 200
     message = codes.BUSINESS[reason].for_env(env)
-    assert err.body() == {"rt_cd": "1", "msg_cd": message.code, "msg1": message.text}
+    # rt_cd "1", except real insufficient cash, which KIS answers with "7".
+    expected = "7" if (reason, env) == (Reason.INSUFFICIENT_CASH, Env.REAL) else "1"
+    assert err.body() == {"rt_cd": expected, "msg_cd": message.code, "msg1": message.text}
     assert err.body()["msg1"].startswith("모의투자") is (env is Env.MOCK)
 
 
