@@ -29,7 +29,9 @@ test: $(STAMP)
 # Benchmarks print a table each and write JSON under bench/results/ (loopback only, bounded in time).
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/revise_cancel_sqlite.py
 	$(BIN)/python bench/revise_cancel_pg.py
+	$(BIN)/python bench/replay.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

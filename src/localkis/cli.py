@@ -1,4 +1,4 @@
-"""Command line: `localkis serve …`."""
+"""Command line: `localkis serve …` and the admin commands (`localkis price set …`, see admincli)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from localkis import admincli
 from localkis.server.config import Config, ConfigError, demo_config_text, load_config
 
 DEFAULT_CONFIG = Path("localkis.toml")
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--show-credentials", action="store_true",
                        help="print every app's appsecret in the start-up banner (they are masked otherwise)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    admincli.add_commands(sub)
     return parser
 
 
@@ -85,6 +87,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from localkis.server.app import create_app
+    from localkis.server.http import KisHttpToolsProtocol
     from localkis.store import open_store
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -101,6 +104,10 @@ def serve(args: argparse.Namespace) -> int:
         print("localkis: rate limits across several workers need [server] redis_url "
               "(or set rate_limits = false)", file=sys.stderr)
         return 2
+    if args.workers > 1 and config.engine.source != "manual":
+        print(f"localkis: [engine] source = \"{config.engine.source}\" runs in one process: use --workers 1",
+              file=sys.stderr)
+        return 2
     if args.workers > 1:
         return _serve_workers(args, config, config_path, admin_token, created)
     try:
@@ -113,9 +120,9 @@ def serve(args: argparse.Namespace) -> int:
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
                  created=created), flush=True)
     try:
-        # h11, not httptools: uvicorn's httptools writer lowercases header names, and the official
-        # samples crash on a lowercase hyphenated response header (PROTOCOL §3, B7).
-        uvicorn.run(app, host=args.host, port=args.port, http="h11", loop="uvloop",
+        # httptools with standard header names Title-Cased: the official samples crash on a lowercase
+        # hyphenated response header (PROTOCOL §3, B7), and uvicorn's own httptools writer lowercases them.
+        uvicorn.run(app, host=args.host, port=args.port, http=KisHttpToolsProtocol, loop="uvloop",
                     log_level=args.log_level, access_log=False, server_header=False)
     finally:
         store.close()
@@ -142,7 +149,8 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
                  created=created), flush=True)
     uvicorn.run("localkis.server.asgi:app_from_env", factory=True, workers=args.workers, host=args.host,
-                port=args.port, http="h11", loop="uvloop", log_level=args.log_level, access_log=False,
+                port=args.port, http="localkis.server.http:KisHttpToolsProtocol", loop="uvloop",
+                log_level=args.log_level, access_log=False,
                 server_header=False)
     return 0
 
@@ -151,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    result = admincli.run(args)
+    if result is not None:
+        return result
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

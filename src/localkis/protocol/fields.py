@@ -86,6 +86,33 @@ INQUIRE_CCNL_QUERY: tuple[FieldSpec, ...] = (
     _f("CTX_AREA_NK200", N, 200),
 )
 
+CURRENCIES = ("USD", "HKD", "CNY", "JPY", "VND")
+
+INQUIRE_BALANCE_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    # Required in the spec, but python-kis (mock) sends both blank: every exchange, every currency.
+    _f("OVRS_EXCG_CD", N, 4),
+    _f("TR_CRCY_CD", N, 3, choices=CURRENCIES),
+    _f("CTX_AREA_FK200", N, 200),
+    _f("CTX_AREA_NK200", N, 200),
+)
+
+INQUIRE_PSAMOUNT_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("OVRS_EXCG_CD", Y, 4),
+    # (23.8) in the spec; blank or "0" means "at the last price" (localkis's choice).
+    _f("OVRS_ORD_UNPR", N, 32, DEC),
+    _f("ITEM_CD", Y, 12),
+)
+
+INQUIRE_PRESENT_BALANCE_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("WCRC_FRCR_DVSN_CD", Y, 2, choices=("01", "02")),
+    _f("NATN_CD", Y, 3, choices=("000", "840", "344", "156", "392", "704")),
+    _f("TR_MKET_CD", Y, 2, D),
+    _f("INQR_DVSN_CD", Y, 2, choices=("00", "01", "02")),
+)
+
 PRICE_QUERY: tuple[FieldSpec, ...] = (
     _f("AUTH", N, 32),
     _f("EXCD", Y, 4),
@@ -119,4 +146,8 @@ HEADERS: tuple[FieldSpec, ...] = (
 NCCS_PAGE_SIZE = 40
 CCNL_PAGE_SIZE_REAL = 20
 CCNL_PAGE_SIZE_MOCK = 15
+# inquire-balance: 100 holdings per page (PROTOCOL §8, real); KIS documents no mock size, localkis uses
+# the same.
+BALANCE_PAGE_SIZE_REAL = 100
+BALANCE_PAGE_SIZE_MOCK = 100
 CURSOR_WIDTH = 200

@@ -14,6 +14,9 @@ class Api(StrEnum):
     REVISE_CANCEL = "order-rvsecncl"
     INQUIRE_NCCS = "inquire-nccs"
     INQUIRE_CCNL = "inquire-ccnl"
+    INQUIRE_BALANCE = "inquire-balance"
+    INQUIRE_PSAMOUNT = "inquire-psamount"
+    INQUIRE_PRESENT_BALANCE = "inquire-present-balance"
     PRICE = "price"
     SEARCH_INFO = "search-info"
 
@@ -81,6 +84,17 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTTS3018R", Api.INQUIRE_NCCS, Env.MOCK, needs_switch="!strict_mock"))
     add(TrSpec("TTTS3035R", Api.INQUIRE_CCNL, Env.REAL))
     add(TrSpec("VTTS3035R", Api.INQUIRE_CCNL, Env.MOCK))
+    # Account inquiries (PROTOCOL §8). JTTT3012R/VTTT3012R are the balance TRs mojito2 picks from KIS's
+    # day/night ledger flag (and older clients send): aliases of the canonical ones.
+    add(TrSpec("TTTS3012R", Api.INQUIRE_BALANCE, Env.REAL))
+    add(TrSpec("VTTS3012R", Api.INQUIRE_BALANCE, Env.MOCK))
+    add(TrSpec("JTTT3012R", Api.INQUIRE_BALANCE, Env.REAL, alias_of="TTTS3012R"))
+    add(TrSpec("VTTT3012R", Api.INQUIRE_BALANCE, Env.MOCK, alias_of="VTTS3012R"))
+    add(TrSpec("TTTS3007R", Api.INQUIRE_PSAMOUNT, Env.REAL))
+    add(TrSpec("VTTS3007R", Api.INQUIRE_PSAMOUNT, Env.MOCK))
+    add(TrSpec("JTTT3007R", Api.INQUIRE_PSAMOUNT, Env.REAL, alias_of="TTTS3007R"))  # legacy real name
+    add(TrSpec("CTRP6504R", Api.INQUIRE_PRESENT_BALANCE, Env.REAL))
+    add(TrSpec("VTRP6504R", Api.INQUIRE_PRESENT_BALANCE, Env.MOCK))
     add(TrSpec("HHDFS00000300", Api.PRICE, None))
     add(TrSpec("CTPF1604R", Api.SEARCH_INFO, None))
     return table

@@ -17,12 +17,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours
+from localkis.domain.markets import default_lot_size
 from localkis.domain.orders import NewOrder, RevisionKind, RevisionRequest
 from localkis.protocol import codes
+from localkis.protocol.balances import CURRENCY_ORDER, present_balance_scope
 from localkis.protocol.codes import Gateway, Ops
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import (
@@ -34,10 +37,15 @@ from localkis.protocol.exchanges import (
     parse_exchange,
 )
 from localkis.protocol.fields import (
+    BALANCE_PAGE_SIZE_MOCK,
+    BALANCE_PAGE_SIZE_REAL,
     CCNL_PAGE_SIZE_MOCK,
     CCNL_PAGE_SIZE_REAL,
+    INQUIRE_BALANCE_QUERY,
     INQUIRE_CCNL_QUERY,
     INQUIRE_NCCS_QUERY,
+    INQUIRE_PRESENT_BALANCE_QUERY,
+    INQUIRE_PSAMOUNT_QUERY,
     NCCS_PAGE_SIZE,
     ORDER_BODY,
     PRICE_QUERY,
@@ -48,9 +56,11 @@ from localkis.protocol.trids import TR_TABLE, Api, Side, TrSpec
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens, check_tr_family
 from localkis.server.clock import Clock
 from localkis.server.config import Config, instruments_of
-from localkis.server.desk import Desk, DeskSettings
+from localkis.server.desk import AccountSnapshot, Desk, DeskSettings
+from localkis.server.market import lifespan as market_lifespan
 from localkis.server.openapi import openapi_document, swagger_html
 from localkis.store.base import OrderQuery, Store
+from localkis.wire import accounts as acct
 from localkis.wire import responses as out
 from localkis.wire.errors import (
     GatewayError,
@@ -103,6 +113,7 @@ class Context:
     headers: KisHeaders
     app: App
     spec: TrSpec
+    raw_headers: dict[str, str]
 
 
 Handler = Callable[[Context], Awaitable[Response]]
@@ -138,11 +149,13 @@ class LocalKis:
     # --- gateway -----------------------------------------------------------------------------------
     def kis(self, api: Api, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
-            tr_id = request.headers.get("tr_id", "")
-            gt_uid = request.headers.get("gt_uid", "")
+            # One dict of the request headers (ASGI names are lowercase): O(1) look-ups from here on.
+            raw = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
+            tr_id = raw.get("tr_id", "")
+            gt_uid = raw.get("gt_uid", "")
             env: Env | None = None
             try:
-                headers = parse_headers(request.headers)
+                headers = parse_headers(raw)
                 app = self.apps.authenticate(headers.appkey, headers.appsecret)
                 env = app.env
                 token = bearer_token(headers.authorization)
@@ -155,7 +168,7 @@ class LocalKis:
                 if headers.custtype == "B" and app.env is Env.MOCK:
                     raise GatewayError(Gateway.CORPORATE_NO_MOCK)
                 self.rate.hit(app, time.time())
-                return await handler(Context(request, headers, app, spec))
+                return await handler(Context(request, headers, app, spec, raw))
             except WireError as exc:
                 return kis_response(exc.body(), exc.status, tr_id=tr_id, gt_uid=gt_uid)
             except BusinessError as exc:
@@ -190,10 +203,10 @@ class LocalKis:
 
     @staticmethod
     async def _body(ctx: Context) -> dict[str, Any]:
-        content_type = ctx.request.headers.get("content-type", "")
+        content_type = ctx.raw_headers.get("content-type", "")
         if content_type and "json" not in content_type.lower():
             raise GatewayError(Gateway.BAD_CONTENT_TYPE)
-        declared = ctx.request.headers.get("content-length", "")
+        declared = ctx.raw_headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise GatewayError(Gateway.BAD_REQUEST)
         chunks: list[bytes] = []
@@ -234,7 +247,7 @@ class LocalKis:
                            side=ctx.spec.side, order_type=fields["ORD_DVSN"] or "00",
                            quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                            tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        order = await self.db(self.desk.place, command, self.clock.now())
+        order = await self.store.run(self.desk.place_work(command, self.clock.now()))
         message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), order))
 
@@ -250,7 +263,7 @@ class LocalKis:
                                   symbol=fields["PDNO"], original_no=fields["ORGN_ODNO"],
                                   quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                                   tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        record = await self.db(self.desk.revise_or_cancel, request, self.clock.now())
+        record = await self.store.run(self.desk.revise_or_cancel_work(request, self.clock.now()))
         message = codes.REVISE_OK if kind is RevisionKind.REVISE else codes.CANCEL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), record))
 
@@ -330,6 +343,112 @@ class LocalKis:
         output = [out.ccnl_row(o, self.desk.instruments.get((o.exchange, o.symbol)), d) for o, d in rows]
         body = out.ok(message, ctx_area_fk200=fk, ctx_area_nk200=nk, output=output)
         return self._reply(ctx, body, self._tr_cont(after is not None, more))
+
+    # --- account inquiries (PROTOCOL §8) ----------------------------------------------------------------
+    def _holdings(self, number: str) -> tuple[AccountSnapshot, list[acct.Holding]]:
+        """The account at one commit and its positions, each valued at `Desk.last_price` (a symbol with no
+        instrument, which an admin may set, is valued at its average price), by exchange code and symbol."""
+        snap = self.desk.snapshot(number)
+        holdings: list[acct.Holding] = []
+        for exchange, symbol, position in snap.positions:
+            instrument = self.desk.instruments.get((exchange, symbol))
+            price = self.desk.last_price(exchange, symbol) or position.average_price
+            holdings.append(acct.Holding(exchange, symbol, instrument.name if instrument else symbol,
+                                         position.quantity, snap.sellable(exchange, symbol),
+                                         position.average_price, price))
+        holdings.sort(key=lambda h: h.key)
+        return snap, holdings
+
+    @staticmethod
+    def _balance_scope(env: Env, code: str) -> frozenset[Exchange]:
+        """inquire-balance's OVRS_EXCG_CD: real NASD = every US venue and NAS = Nasdaq alone; mock
+        NASD/NYSE/AMEX = that venue (PROTOCOL §8); blank = every exchange (python-kis sends it in mock)."""
+        if not code:
+            return frozenset(EXCHANGES)
+        if env is Env.REAL and code == "NAS":
+            return frozenset({Exchange.NASD})
+        exchange = parse_exchange(code)
+        if exchange is None:
+            raise OpsError(Ops.BAD_MARKET)
+        return inquiry_scope(exchange) if env is Env.REAL else frozenset({exchange})
+
+    @staticmethod
+    def _holding_cursor_after(nk200: str) -> tuple[str, str] | None:
+        """The last (exchange, symbol) of the previous page, from ctx_area_nk200 ("CANO^PRDT^EXCG^EX^SYMBOL^")."""
+        text = nk200.strip()
+        if not text:
+            return None
+        parts = text[:-1].split("^", 4) if text.endswith("^") else []
+        if len(parts) != 5 or parse_exchange(parts[3]) is None or not parts[4]:
+            raise field_format_error("CTX_AREA_NK200")
+        return parts[3], parts[4]
+
+    async def inquire_balance(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), INQUIRE_BALANCE_QUERY)
+        account = self._account(ctx, q)
+        code, currency = q["OVRS_EXCG_CD"], q["TR_CRCY_CD"]
+        scope = self._balance_scope(ctx.app.env, code)
+        after = self._holding_cursor_after(q["CTX_AREA_NK200"])
+        snap, holdings = await self.db(self._holdings, account)
+        listed = [h for h in holdings if h.exchange in scope and (not currency or h.currency == currency)]
+        rest = [h for h in listed if after is None or h.key > after]
+        size = BALANCE_PAGE_SIZE_MOCK if ctx.app.env is Env.MOCK else BALANCE_PAGE_SIZE_REAL
+        page, more = rest[:size], len(rest) > size
+        currencies = {currency} if currency else {EXCHANGES[e].currency for e in scope}
+        bought = -sum((snap.ledger.get((c, "buy"), Decimal(0)) for c in currencies), Decimal(0))
+        cano, prdt = q["CANO"], q["ACNT_PRDT_CD"]
+        fk = out.cursor(f"{cano}^{prdt}^{code}^{currency}^")
+        nk = out.cursor(f"{cano}^{prdt}^{code}^{page[-1].exchange.value}^{page[-1].symbol}^" if more else "")
+        body = out.ok(codes.INQUIRY_OK if page else codes.INQUIRY_EMPTY, ctx_area_fk200=fk, ctx_area_nk200=nk,
+                      output1=[acct.balance_row(h, cano, prdt) for h in page],
+                      output2=acct.balance_totals(listed, bought))
+        return self._reply(ctx, body, self._tr_cont(after is not None, more))
+
+    async def inquire_psamount(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), INQUIRE_PSAMOUNT_QUERY)
+        account = self._account(ctx, q)
+        exchange = parse_exchange(q["OVRS_EXCG_CD"])
+        if exchange is None:
+            raise OpsError(Ops.BAD_MARKET)
+        instrument = self.desk.instrument_in_market(exchange, q["ITEM_CD"])
+        price = Decimal(q["OVRS_ORD_UNPR"] or 0)
+        if price <= 0:  # "0" or blank: at the last price
+            last: Decimal | None = await self.db(self.desk.last_price, instrument.exchange, instrument.symbol)
+            price = last or instrument.price
+        snap = await self.db(self.desk.snapshot, account)
+        currency = EXCHANGES[exchange].currency
+        lot = instrument.lot_size or default_lot_size(instrument.exchange)
+        output = acct.psamount_output(currency, snap.available(currency), price, lot)
+        # A single page, but tr_cont is sent: KIS's samples read it from every response.
+        return self._reply(ctx, out.ok(codes.INQUIRY_OK, output=output), "D")
+
+    async def inquire_present_balance(self, ctx: Context) -> Response:
+        q = check_fields(query_upper(ctx.request.query_params), INQUIRE_PRESENT_BALANCE_QUERY)
+        account = self._account(ctx, q)
+        nation = q["NATN_CD"]
+        scope = present_balance_scope(nation, q["TR_MKET_CD"])
+        if scope is None:
+            raise OpsError(Ops.BAD_MARKET)
+        snap, holdings = await self.db(self._holdings, account)
+        listed = [h for h in holdings if h.exchange in scope and q["INQR_DVSN_CD"] != "02"]  # no mini-stocks
+        in_nation = {EXCHANGES[e].currency for e in present_balance_scope(nation, "00") or frozenset()}
+        currencies = [c for c in CURRENCY_ORDER
+                      if c in in_nation and (c in snap.cash or any(h.currency == c for h in listed))]
+        cash = {c: snap.cash.get(c, Decimal(0)) for c in currencies}
+        reserved = {c: snap.reserved.get(c, Decimal(0)) for c in currencies}
+        in_krw = q["WCRC_FRCR_DVSN_CD"] == "01"
+        # output3 adds currencies up in KRW, unless foreign amounts were asked for one country's one currency.
+        unit = next(iter(in_nation)) if not in_krw and len(in_nation) == 1 else None
+        output3 = acct.present_totals(listed, cash, reserved, unit)
+        if ctx.app.env is Env.MOCK:  # KIS's mock fills output3 only (PROTOCOL §8); the keys stay for clients
+            body = out.ok(codes.INQUIRY_OK, output1=[], output2=[], output3=output3)
+        else:
+            output1 = [acct.present_row(h, in_krw=in_krw) for h in listed]
+            output2 = [acct.present_currency_row(c, cash[c], reserved[c], -snap.ledger.get((c, "buy"), Decimal(0)),
+                                                 snap.ledger.get((c, "sell"), Decimal(0))) for c in currencies]
+            message = codes.INQUIRY_OK if output1 or output2 else codes.INQUIRY_EMPTY
+            body = out.ok(message, output1=output1, output2=output2, output3=output3)
+        return self._reply(ctx, body, "D")
 
     async def price(self, ctx: Context) -> Response:
         q = check_fields(query_upper(ctx.request.query_params), PRICE_QUERY)
@@ -633,15 +752,38 @@ KIS_ROUTES: tuple[tuple[str, str, Api, str], ...] = (
     ("/uapi/overseas-stock/v1/trading/order-rvsecncl", "POST", Api.REVISE_CANCEL, "revise_cancel"),
     ("/uapi/overseas-stock/v1/trading/inquire-nccs", "GET", Api.INQUIRE_NCCS, "inquire_nccs"),
     ("/uapi/overseas-stock/v1/trading/inquire-ccnl", "GET", Api.INQUIRE_CCNL, "inquire_ccnl"),
+    ("/uapi/overseas-stock/v1/trading/inquire-balance", "GET", Api.INQUIRE_BALANCE, "inquire_balance"),
+    ("/uapi/overseas-stock/v1/trading/inquire-psamount", "GET", Api.INQUIRE_PSAMOUNT, "inquire_psamount"),
+    ("/uapi/overseas-stock/v1/trading/inquire-present-balance", "GET", Api.INQUIRE_PRESENT_BALANCE,
+     "inquire_present_balance"),
     ("/uapi/overseas-price/v1/quotations/price", "GET", Api.PRICE, "price"),
     ("/uapi/domestic-stock/v1/quotations/search-info", "GET", Api.SEARCH_INFO, "search_info"),
 )
 
 
-def create_app(config: Config, store: Store, *, admin_token: str) -> Starlette:
+class KisApp:
+    """The ASGI entry: KIS routes are dispatched straight from a dict (no middleware stack on the hot
+    path; their endpoints catch every error themselves); everything else goes to the Starlette app."""
+
+    def __init__(self, app: Starlette, fast: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]]) -> None:
+        self.app = app
+        self.state = app.state
+        self._fast = fast
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            endpoint = self._fast.get((scope["method"], scope["path"]))
+            if endpoint is not None:
+                response = await endpoint(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     kis = LocalKis(config, store, admin_token=admin_token)
-    routes = [Route(path, kis.kis(api, getattr(kis, name)), methods=[method])
-              for path, method, api, name in KIS_ROUTES]
+    fast = {(method, path): kis.kis(api, getattr(kis, name)) for path, method, api, name in KIS_ROUTES}
+    routes = [Route(path, fast[(method, path)], methods=[method]) for path, method, api, name in KIS_ROUTES]
     routes += [
         Route("/oauth2/tokenP", kis.token_p, methods=["POST"]),
         Route("/oauth2/revokeP", kis.revoke_p, methods=["POST"]),
@@ -665,7 +807,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> Starlette:
         return HTMLResponse(swagger_html("/openapi.json"))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
-    app = Starlette(routes=routes, exception_handlers={404: kis.not_found, 405: kis.not_found})
+    app = Starlette(routes=routes, exception_handlers={404: kis.not_found, 405: kis.not_found},
+                    lifespan=market_lifespan(kis))
     app.state.localkis = kis
-    return app
+    return KisApp(app, fast)
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from starlette.applications import Starlette
-
-from localkis.server.app import create_app
+from localkis.server.app import KisApp, create_app
 from localkis.server.config import load_config
 from localkis.store import open_store
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> KisApp:
     config = load_config(Path(os.environ["LOCALKIS_CONFIG"]))
     admin_token = config.server.admin_token or os.environ["LOCALKIS_ADMIN_TOKEN"]
     return create_app(config, open_store(os.environ["LOCALKIS_DB"]), admin_token=admin_token)

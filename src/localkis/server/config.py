@@ -82,8 +82,52 @@ class InstrumentSection(_Model):
                           self.english_name, self.topix500)
 
 
+class EngineSection(_Model):
+    """The market simulator's price source (`[engine]`); manual by default, so a server is deterministic."""
+
+    source: Literal["manual", "random_walk"] = "manual"
+    seed: int = 0
+    interval_seconds: float = Field(default=1.0, ge=0.01, le=86400)  # server-clock seconds between steps
+    volatility: float = Field(default=0.001, ge=0, le=1)  # standard deviation of one step's return
+    volatilities: dict[str, float] = Field(default_factory=dict)  # "NASD:AAPL" = 0.002
+    symbols: list[str] | None = None  # ["NASD:AAPL", ...]; default: every instrument
+    size: int | None = Field(default=None, ge=1)  # quantity each tick can fill; default unlimited
+
+    @field_validator("symbols")
+    @classmethod
+    def _symbols(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            for key in value:
+                instrument_key(key)
+            if len(value) != len(set(value)):
+                raise ValueError("an instrument is listed twice")
+        return value
+
+    @field_validator("volatilities")
+    @classmethod
+    def _volatilities(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, vol in value.items():
+            instrument_key(key)
+            if not 0 <= vol <= 1:
+                raise ValueError(f"{key}: volatility must be between 0 and 1")
+        return value
+
+
+def instrument_key(text: str) -> tuple[Exchange, str]:
+    """`"NASD:AAPL"` → (Exchange.NASD, "AAPL"); ValueError naming the problem otherwise."""
+    code, sep, symbol = text.partition(":")
+    if not sep or not symbol:
+        raise ValueError(f"{text!r}: write instruments as EXCHANGE:SYMBOL, e.g. NASD:AAPL")
+    try:
+        return Exchange(code), symbol
+    except ValueError:
+        raise ValueError(f"{text!r}: unknown exchange {code!r} (one of {', '.join(e.value for e in Exchange)})") \
+            from None
+
+
 class Config(_Model):
     server: ServerSection = ServerSection()
+    engine: EngineSection = EngineSection()
     apps: list[AppSection] = Field(default_factory=list)
     accounts: list[AccountSection] = Field(default_factory=list)
     instruments: list[InstrumentSection] = Field(default_factory=list)
@@ -101,6 +145,16 @@ class Config(_Model):
             for number in app.accounts:
                 if number not in known:
                     raise ValueError(f"app {app.appkey[:6]}… names account {number}, which has no [[accounts]] entry")
+        return self
+
+    @model_validator(mode="after")
+    def _engine_instruments_known(self) -> Config:
+        named = [*(self.engine.symbols or []), *self.engine.volatilities]
+        if named:
+            known = {(i.exchange, i.symbol) for i in instruments_of(self)}
+            for key in named:
+                if instrument_key(key) not in known:
+                    raise ValueError(f"[engine] names {key}, which is not an instrument")
         return self
 
 

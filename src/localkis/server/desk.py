@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -112,6 +113,12 @@ class Desk:
             self.hours.check_order_allowed(exchange, now, env)
 
     def place(self, command: NewOrder, now: datetime) -> Order:
+        work = self.place_work(command, now)
+        with self.store.transaction() as tx:
+            return work(tx)
+
+    def place_work(self, command: NewOrder, now: datetime) -> Callable[[Transaction], Order]:
+        """Check an order against the market rules now; the returned work books it in a transaction."""
         instrument = self.instrument(command.exchange, command.symbol)
         market = EXCHANGES[command.exchange].market
         if command.order_type not in allowed_order_types(market, command.side, command.env):
@@ -127,16 +134,26 @@ class Desk:
         else:
             markets.check_quantity(command.exchange, command.side is Side.BUY, command.quantity, lot)
         self._check_hours(command.exchange, now, command.env)
-        with self.store.transaction() as tx:
+        order_date = local_date(command.exchange, now).strftime("%Y%m%d")
+
+        def work(tx: Transaction) -> Order:
             tx.lock_account(command.account)
             self._check_funds(tx, command)
             order = orders.place(command, tx.next_order_no(), now, self.settings.branch)
-            tx.insert_order(order, local_date(command.exchange, now).strftime("%Y%m%d"))
+            tx.insert_order(order, order_date)
             self.engine.on_arrival(tx, order, now)
-        return order
+            return order
+
+        return work
 
     def revise_or_cancel(self, request: RevisionRequest, now: datetime) -> Order:
         """The new order record (revision or cancel confirmation); the original is updated with it."""
+        work = self.revise_or_cancel_work(request, now)
+        with self.store.transaction() as tx:
+            return work(tx)
+
+    def revise_or_cancel_work(self, request: RevisionRequest, now: datetime) -> Callable[[Transaction], Order]:
+        """Check a revise/cancel now; the returned work applies it to the locked original."""
         instrument = self.instrument_in_market(request.exchange, request.symbol)
         if request.kind is RevisionKind.REVISE:
             if not EXCHANGES[request.exchange].revise_allowed:
@@ -144,7 +161,9 @@ class Desk:
             markets.check_price(instrument.exchange, request.price, topix500=instrument.topix500,
                                 on=local_date(request.exchange, now))
         self._check_hours(request.exchange, now, request.env)
-        with self.store.transaction() as tx:
+        order_date = local_date(request.exchange, now).strftime("%Y%m%d")
+
+        def work(tx: Transaction) -> Order:
             original = tx.load_order_for_update(request.original_no.zfill(10))
             target = orders.check_target(original, request)
             if 0 < request.quantity < target.open_quantity:
@@ -163,10 +182,12 @@ class Desk:
             else:
                 updated, record = orders.cancel(target, request, tx.next_order_no(), now, self.settings.branch)
             tx.update_order(updated)
-            tx.insert_order(record, local_date(request.exchange, now).strftime("%Y%m%d"))
+            tx.insert_order(record, order_date)
             if request.kind is RevisionKind.REVISE:
                 self.engine.on_arrival(tx, record, now)
-        return record
+            return record
+
+        return work
 
     def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Order:
         """A test fill (admin API), through the same path as the fill engine's."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from localkis.domain.accounts import Position
 from localkis.domain.orders import Order
@@ -117,6 +117,9 @@ class Transaction(Protocol):
     def last_trades(self) -> list[LastTrade]: ...
 
 
+T = TypeVar("T")
+
+
 class Store(Protocol):
     # True where transactions of one process can run at once (PostgreSQL): the server then runs store
     # calls in worker threads; False where they are serial anyway (SQLite): they run inline.
@@ -124,6 +127,9 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A serialised read-write transaction: commits on normal exit, rolls back on error."""
+
+    async def run(self, work: Callable[[Transaction], T]) -> T:
+        """Run `work(tx)` in a read-write transaction from async code; return once it is committed."""
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from localkis.domain.orders import Order
 from localkis.store.schema import MIGRATIONS
 from localkis.store.sql import SELECT_ORDERS, SqlTransaction, order_from_row
+
+T = TypeVar("T")
 
 # Any constant shared by every localkis process: the key of the migration lock.
 _MIGRATION_LOCK = 0x6C6B6973  # "lkis"
@@ -65,6 +68,15 @@ class PostgresStore:
     def transaction(self) -> Iterator[PostgresTransaction]:
         with self._pool.connection() as conn, conn.transaction():
             yield PostgresTransaction(conn)
+
+    async def run(self, work: Callable[[PostgresTransaction], T]) -> T:
+        """Run `work` in its own transaction on a worker thread (many commit at once across the pool)."""
+
+        def call() -> T:
+            with self.transaction() as tx:
+                return work(tx)
+
+        return await run_in_threadpool(call)
 
     @contextmanager
     def read(self) -> Iterator[PostgresTransaction]:

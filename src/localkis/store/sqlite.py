@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from localkis.domain.orders import Order
 from localkis.store.schema import MIGRATIONS
@@ -30,6 +32,9 @@ class SqliteTransaction(SqlTransaction):
         return super().load_order_for_update(order_no)
 
 
+T = TypeVar("T")
+
+
 class SqliteStore:
     concurrent = False
 
@@ -41,6 +46,8 @@ class SqliteStore:
         # FULL: an acknowledged order survives a power cut, not only a process crash.
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=30000")
+        self._pending: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]] = []
+        self._flush_scheduled = False
         self._migrate()
 
     def _migrate(self) -> None:
@@ -76,6 +83,56 @@ class SqliteStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    async def run(self, work: Callable[[SqliteTransaction], T]) -> T:
+        """Run `work` in a transaction and return once it is committed, batching with other requests.
+
+        Group commit: work submitted while the event loop is busy is run, each in its own savepoint, in
+        one transaction and made durable by one commit (one fsync); every caller is answered only after
+        that commit. A failing piece of work rolls back to its savepoint and raises to its caller alone.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._pending.append((work, future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending = self._pending, []
+        outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                tx = SqliteTransaction(self._conn)
+                for work, future in batch:
+                    self._conn.execute("SAVEPOINT work")
+                    try:
+                        result = work(tx)
+                    except Exception as exc:  # the caller gets it; the batch goes on
+                        self._conn.execute("ROLLBACK TO work")
+                        self._conn.execute("RELEASE work")
+                        outcomes.append((future, False, exc))
+                    else:
+                        self._conn.execute("RELEASE work")
+                        outcomes.append((future, True, result))
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                return
+        for future, ok, value in outcomes:
+            if future.done():  # the caller went away (cancelled)
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
     @contextmanager
     def read(self) -> Iterator[SqliteTransaction]:

@@ -1,0 +1,49 @@
+"""uvicorn's httptools protocol, with standard response header names written Title-Cased.
+
+uvicorn (0.3x+) lowercases every response header name on its httptools path, and the official KIS
+samples crash on a lowercase hyphenated header (PROTOCOL §3, B7). h11 keeps the case but is several times
+slower. This protocol keeps httptools and restores the case of the standard names in the header block
+as it is written; KIS's own `tr_id`, `tr_cont` and `gt_uid` stay lowercase, as KIS sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+_TITLE_CASED = tuple(
+    (b"\r\n" + name.lower() + b":", b"\r\n" + name + b":")
+    for name in (b"Content-Type", b"Content-Length", b"Transfer-Encoding", b"Connection", b"Date", b"Server")
+)
+
+
+def title_case_headers(data: bytes) -> bytes:
+    """Title-case the standard header names of a response head (`data` starts with the status line)."""
+    head, sep, rest = data.partition(b"\r\n\r\n")
+    for lower, title in _TITLE_CASED:
+        head = head.replace(lower, title)
+    return head + sep + rest
+
+
+class _TitleCaseTransport:
+    """A transport wrapper: response heads (they start with the status line) get standard names fixed."""
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        raw = bytes(data)
+        if raw.startswith(b"HTTP/1.1 ") or raw.startswith(b"HTTP/1.0 "):
+            raw = title_case_headers(raw)
+        self._transport.write(raw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class KisHttpToolsProtocol(HttpToolsProtocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; the wrapper only needs write().
+        super().connection_made(_TitleCaseTransport(transport))  # type: ignore[arg-type]

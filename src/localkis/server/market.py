@@ -1,0 +1,74 @@
+"""The server's price source: the `[engine]` config section turned into a background task.
+
+`source = "manual"` (the default) runs nothing: prices move only through `POST /localkis/admin/prices`
+(and `localkis price set` / `localkis replay`), so a started server is deterministic.
+`source = "random_walk"` runs a `RandomWalkRunner` on the server clock for the server's lifetime;
+every tick goes through `Desk.trade`, one store transaction each, like an admin price.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+
+from localkis.engine.sources import RandomWalk, RandomWalkRunner, Tick, WalkSpec
+from localkis.protocol.exchanges import Exchange
+from localkis.server.config import EngineSection, instrument_key
+
+if TYPE_CHECKING:
+    from localkis.server.app import LocalKis
+
+log = logging.getLogger("localkis")
+
+
+def random_walk(engine: EngineSection, instruments: list[tuple[Exchange, str, bool]]) -> RandomWalk:
+    """The walk the config asks for over `instruments` ((exchange, symbol, topix500), the server's list)."""
+    topix = {(e, s): t for e, s, t in instruments}
+    keys = [instrument_key(k) for k in engine.symbols] if engine.symbols is not None else list(topix)
+    vols = {instrument_key(k): v for k, v in engine.volatilities.items()}
+    specs = [WalkSpec(e, s, vols.get((e, s), engine.volatility), topix.get((e, s), False)) for e, s in keys]
+    return RandomWalk(specs, seed=engine.seed, size=engine.size)
+
+
+def runner_for(kis: LocalKis) -> RandomWalkRunner:
+    engine = kis.config.engine
+    walk = random_walk(engine, [(i.exchange, i.symbol, i.topix500) for i in kis.desk.instruments.values()])
+
+    async def price_of(exchange: Exchange, symbol: str) -> Decimal | None:
+        return await kis.db(kis.desk.last_price, exchange, symbol)
+
+    async def trade(tick: Tick) -> object:
+        return await kis.db(kis.desk.trade, tick.exchange, tick.symbol, tick.price, tick.size, tick.at)
+
+    return RandomWalkRunner(walk, interval=engine.interval_seconds, now=kis.clock.now, price_of=price_of,
+                            trade=trade)
+
+
+def lifespan(kis: LocalKis) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Starlette lifespan: start the configured price source with the server, stop it on shutdown."""
+
+    @asynccontextmanager
+    async def span(app: Starlette) -> AsyncIterator[None]:
+        task: asyncio.Task[None] | None = None
+        if kis.config.engine.source == "random_walk":
+            runner = runner_for(kis)
+            app.state.random_walk = runner
+            log.info("random walk: seed %d, %d instruments, every %gs of server time", kis.config.engine.seed,
+                     len(runner.walk.keys), kis.config.engine.interval_seconds)
+            task = asyncio.create_task(runner.run(), name="localkis-random-walk")
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return span
