@@ -1,4 +1,5 @@
-"""Command line: `localkis serve …` and the admin commands (`localkis price set …`, see admincli)."""
+"""Command line: `localkis serve …`, the admin commands (`localkis price set …`, see admincli) and the
+trading commands of the client (`localkis order buy …`, see localkis.client.cli)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from localkis import admincli
+from localkis.client import cli as client_cli
 from localkis.server.config import Config, ConfigError, demo_config_text, load_config
 
 DEFAULT_CONFIG = Path("localkis.toml")
@@ -36,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="print every app's appsecret in the start-up banner (they are masked otherwise)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     admincli.add_commands(sub)
+    client_cli.add_commands(sub)
     return parser
 
 
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     result = admincli.run(args)
+    result = client_cli.run(args) if result is None else result
     if result is not None:
         return result
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -12,26 +12,19 @@ from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, local_date
 from localkis.domain.instruments import Instrument
+from localkis.domain.markets import MARKET_PRICE_ORDER_TYPES, allowed_order_types
 from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest
 from localkis.engine.fills import Fill, FillEngine
 from localkis.protocol.env import Env
-from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
+from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.trids import Side
 from localkis.store.base import OrderQuery, Store, Transaction
 
-# ORD_DVSN values each (market, side) accepts in the real environment (PROTOCOL §4); mock: "00" only.
-_REAL_ORDER_TYPES: dict[tuple[Market, Side], frozenset[str]] = {
-    (Market.US, Side.BUY): frozenset({"00", "32", "34", "35", "36"}),
-    (Market.US, Side.SELL): frozenset({"00", "31", "32", "33", "34", "35", "36"}),
-    (Market.HK, Side.SELL): frozenset({"00", "50"}),
-}
-_MARKET_PRICE_TYPES = frozenset({"31", "33"})  # MOO, MOC: no limit price
 
-
-def allowed_order_types(market: Market, side: Side, env: Env) -> frozenset[str]:
-    if env is Env.MOCK:
-        return frozenset({"00"})
-    return _REAL_ORDER_TYPES.get((market, side), frozenset({"00"}))
+def available_cash(tx: Transaction, account: str, currency: str) -> Decimal:
+    """Cash of a currency less what the account's live buys in that currency reserve."""
+    exchanges = frozenset(e for e, info in EXCHANGES.items() if info.currency == currency)
+    return tx.cash_balances(account).get(currency, Decimal(0)) - tx.reserved_cash(account, exchanges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +71,13 @@ class Desk:
     @staticmethod
     def _check_funds(tx: Transaction, command: NewOrder) -> None:
         """Buying power for a buy, sellable shares for a sell (the account is locked by the caller)."""
-        live = tx.live_orders_of(command.account)
         if command.side is Side.BUY:
             currency = EXCHANGES[command.exchange].currency
-            available = (tx.cash_balances(command.account).get(currency, Decimal(0))
-                         - accounts.reserved_total(live, currency))
-            accounts.check_buying_power(available, command.price * command.quantity)
+            accounts.check_buying_power(available_cash(tx, command.account, currency),
+                                        command.price * command.quantity)
         else:
             held = tx.position(command.account, command.exchange, command.symbol).quantity
-            pending = accounts.pending_sell_quantity(
-                o for o in live if o.exchange is command.exchange and o.symbol == command.symbol)
+            pending = tx.pending_sell_quantity(command.account, command.exchange, command.symbol)
             accounts.check_sellable(held, pending, command.quantity)
 
     def instrument(self, exchange: Exchange, symbol: str) -> Instrument:
@@ -123,7 +113,7 @@ class Desk:
         market = EXCHANGES[command.exchange].market
         if command.order_type not in allowed_order_types(market, command.side, command.env):
             raise BusinessError(Reason.BAD_ORDER_TYPE, command.order_type)
-        if command.order_type not in _MARKET_PRICE_TYPES:
+        if command.order_type not in MARKET_PRICE_ORDER_TYPES:
             markets.check_price(command.exchange, command.price, topix500=instrument.topix500,
                                 on=local_date(command.exchange, now))
         lot = instrument.lot_size or markets.default_lot_size(command.exchange)
@@ -174,10 +164,7 @@ class Desk:
                 extra = accounts.extra_reservation_for_revise(target, record.quantity, record.price)
                 if extra > 0:
                     tx.lock_account(target.account)
-                    live = tx.live_orders_of(target.account)
-                    currency = accounts.currency_of(target)
-                    available = (tx.cash_balances(target.account).get(currency, Decimal(0))
-                                 - accounts.reserved_total(live, currency))
+                    available = available_cash(tx, target.account, accounts.currency_of(target))
                     accounts.check_buying_power(available, extra)
             else:
                 updated, record = orders.cancel(target, request, tx.next_order_no(), now, self.settings.branch)

@@ -107,6 +107,11 @@ class Transaction(Protocol):
 
     def live_orders_of(self, number: str) -> list[Order]: ...
 
+    def reserved_cash(self, number: str, exchanges: frozenset[Exchange]) -> Decimal:
+        """Σ limit × open quantity over the account's live buys on these exchanges."""
+
+    def pending_sell_quantity(self, number: str, exchange: Exchange, symbol: str) -> int: ...
+
     def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
         """Every live order on an instrument, locked until the transaction ends."""
 

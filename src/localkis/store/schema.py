@@ -108,4 +108,8 @@ MIGRATIONS: list[Migration] = [
         )""",
         "CREATE INDEX orders_book ON orders (symbol, exchange, state)",
     ]),
+    Migration(3, [
+        # Buying power and sellable checks read only the account's live orders.
+        "CREATE INDEX orders_live ON orders (account, state, side)",
+    ]),
 ]

@@ -230,6 +230,20 @@ class SqlTransaction:
                        " AND kind <> '02'", (number,)).fetchall()
         return [order_from_row(r) for r in rows]
 
+    def reserved_cash(self, number: str, exchanges: frozenset[Exchange]) -> Decimal:
+        """What the account's live buys on these exchanges hold back: Σ limit × open quantity."""
+        marks = ", ".join("?" * len(exchanges))
+        rows = self._x("SELECT price, quantity - filled - cancelled - revised_away FROM orders WHERE account = ?"
+                       " AND state IN ('open', 'partially_filled') AND side = '02' AND kind <> '02'"
+                       f" AND exchange IN ({marks})", (number, *sorted(e.value for e in exchanges))).fetchall()
+        return sum((Decimal(price) * int(qty) for price, qty in rows), Decimal(0))
+
+    def pending_sell_quantity(self, number: str, exchange: Exchange, symbol: str) -> int:
+        row = self._x("SELECT COALESCE(SUM(quantity - filled - cancelled - revised_away), 0) FROM orders"
+                      " WHERE account = ? AND state IN ('open', 'partially_filled') AND side = '01' AND kind <> '02'"
+                      " AND exchange = ? AND symbol = ?", (number, exchange.value, symbol)).fetchone()
+        return int(row[0])
+
     def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
         """Every live order on an instrument, locked (the fill engine's candidates)."""
         marks = ", ".join("?" * len(exchanges))

@@ -1,0 +1,247 @@
+"""`KisClient`: the blocking client on one httpx connection pool (`transport.Transport`), thread-safe."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import orjson
+
+from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
+from localkis.client.core import (
+    Attempt,
+    ClientCore,
+    NetworkError,
+    Op,
+    ResponseLost,
+    Sleep,
+    Verdict,
+    judge_answer,
+    judge_transport,
+)
+from localkis.client.errors import KisError
+from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, OrderType, Quote
+from localkis.client.tokens import TOKEN_PATH
+from localkis.client.transport import TRANSPORT_ERRORS, OnRequest, Transport
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import Exchange
+from localkis.protocol.trids import Side
+
+T = TypeVar("T")
+
+class KisClient(ClientCore):
+    """A typed KIS overseas-stock client (real KIS, KIS mock, or a localkis server).
+
+    Build it from a `ClientConfig`, from keyword arguments (any `ClientConfig.load` argument), or
+    with the presets `KisClient.real(...)`, `KisClient.mock(...)`, `KisClient.local(...)`. Without
+    arguments it reads `KIS_*` environment variables and then `kis_devlp.yaml`.
+
+    `on_request` is called with every request as it leaves (`transport.Sent`: method, path, params,
+    headers, body), e.g. for logging.
+
+    Every method validates its arguments with the server's own field specs and market rules before
+    sending, picks the TR ID from the protocol table, paces calls with the app's token bucket, and
+    raises a `KisError` subclass for KIS's error answers. Use it as a context manager (or call
+    `close()`) to release the connection pool.
+    """
+
+    def __init__(self, config: ClientConfig | None = None, *, on_request: OnRequest | None = None,
+                 clock: Callable[[], datetime] | None = None, **options: Any) -> None:
+        super().__init__(config, clock=clock, **options)
+        self._http = Transport(self.config.base_url, self.config.timeout, on_request)
+
+    # --- presets -----------------------------------------------------------------------------------
+    @classmethod
+    def real(cls, appkey: str, appsecret: str, account: str, **options: Any) -> KisClient:
+        """A client for KIS 실전투자 (https://openapi.koreainvestment.com:9443) with a real app."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.REAL,
+                                base_url=REAL_URL, **options))
+
+    @classmethod
+    def mock(cls, appkey: str, appsecret: str, account: str, **options: Any) -> KisClient:
+        """A client for KIS 모의투자 (https://openapivts.koreainvestment.com:29443) with a mock app."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.MOCK,
+                                base_url=MOCK_URL, **options))
+
+    @classmethod
+    def local(cls, base_url: str, appkey: str, appsecret: str, account: str, env: Env | str = Env.REAL,
+              **options: Any) -> KisClient:
+        """A client for any base URL (a localkis server); `env` is the app's environment there."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env(env),
+                                base_url=base_url, **options))
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> KisClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- engine ------------------------------------------------------------------------------------
+    def _run(self, op: Op[T]) -> T:
+        try:
+            step = next(op)
+            while True:
+                if isinstance(step, Sleep):
+                    time.sleep(step.seconds)
+                    step = op.send(None)
+                    continue
+                try:
+                    reply = self._execute(step)
+                except (ResponseLost, KisError) as exc:
+                    step = op.throw(exc)
+                    continue
+                step = op.send(reply)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            op.close()
+
+    def _execute(self, call: Any) -> Any:
+        state = Attempt()
+        rejected: str | None = None
+        content = orjson.dumps(call.body) if call.body is not None else None
+        while True:
+            wait = self.bucket.reserve()
+            if wait > 0:
+                time.sleep(wait)
+            token = self._token(rejected)
+            headers = self._headers(call, token)
+            sent_at = self.now()
+            self.stats.add("requests")
+            try:
+                resp = self._http.request(call.method, call.path, params=call.params, headers=headers,
+                                          content=content)
+            except TRANSPORT_ERRORS as exc:
+                decision = judge_transport(self.config, call, exc, state)
+            else:
+                decision = judge_answer(self.config, call, resp.status, resp.content, resp.tr_cont, state)
+            verdict = decision.verdict
+            if verdict is Verdict.OK:
+                return decision.reply
+            if verdict is Verdict.RETRY:
+                self.stats.add("retries")
+                time.sleep(decision.delay)
+            elif verdict is Verdict.RATE_LIMITED:
+                self.stats.add("rate_limited")
+                self.bucket.penalize(decision.delay)  # every thread waits for the next second
+            elif verdict is Verdict.REISSUE:
+                self.stats.add("token_reissues")
+                self.tokens.forget(token)
+                rejected = token
+            elif verdict is Verdict.LOST:
+                raise ResponseLost(sent_at, decision.cause)
+            else:
+                assert decision.error is not None
+                raise decision.error
+
+    def _token(self, rejected: str | None = None) -> str:
+        margin = self.config.token_refresh_margin
+        if rejected is None:
+            tok = self.tokens.usable(self.now(), margin)
+            if tok:
+                return tok
+        with self.tokens.locked():
+            tok = self.tokens.adopt(self.now(), margin, rejected)
+            if tok:
+                return tok
+            wait = self.tokens.issue_wait(self.now())
+            self._token_wait_or_raise(wait)
+            if wait > 0:
+                time.sleep(wait)
+            now = self.now()
+            self.tokens.mark_request(now)
+            self.stats.add("token_requests")
+            try:
+                resp = self._http.request("POST", TOKEN_PATH, content=orjson.dumps(self._token_request_body()),
+                                          headers={"content-type": "application/json; charset=utf-8",
+                                                   "user-agent": self.config.user_agent})
+            except TRANSPORT_ERRORS as exc:
+                raise NetworkError(f"token request failed: {type(exc).__name__}: {exc}", tr_id="tokenP") from None
+            return self._token_answer(resp.status, resp.content, now)
+
+    # --- public API --------------------------------------------------------------------------------
+    def access_token(self) -> str:
+        """The access token, issued now if the cache has none usable (at most one request a minute)."""
+        return self._token()
+
+    def place_order(self, exchange: Exchange | str, symbol: str, side: Side | str, quantity: int,
+                    price: Decimal | str | int, *, order_type: OrderType | str = OrderType.LIMIT,
+                    lot_size: int | None = None) -> OrderAck:
+        """Place an order (해외주식 주문).
+
+        Args:
+            exchange: `Exchange.NASD`, "NYSE", … (quote codes like "NAS" are accepted too).
+            symbol: KIS's product code (`PDNO`), e.g. "AAPL", "00700", "7203".
+            side: `Side.BUY`/`Side.SELL` or "buy"/"sell".
+            quantity: shares; checked against the board lot (HK: only if `lot_size` is given).
+            price: limit price as Decimal/str/int, checked against the exchange's tick table
+                (ignored for MOO/MOC, which go out as "0").
+            order_type: `OrderType` (`ORD_DVSN`); KIS's mock accepts LIMIT only.
+            lot_size: the stock's board lot where the market has none fixed (Hong Kong).
+
+        Returns the acknowledgement; if the response was lost, the order found again in the
+        history (`reconciled=True`). Raises `OutcomeUnknown` if it cannot be found; it is never resent.
+        """
+        return self._run(self._place_order_op(exchange, symbol, side, quantity, price, order_type, lot_size))
+
+    def buy(self, exchange: Exchange | str, symbol: str, quantity: int, price: Decimal | str | int,
+            **kw: Any) -> OrderAck:
+        """`place_order(..., side=Side.BUY)`."""
+        return self.place_order(exchange, symbol, Side.BUY, quantity, price, **kw)
+
+    def sell(self, exchange: Exchange | str, symbol: str, quantity: int, price: Decimal | str | int,
+             **kw: Any) -> OrderAck:
+        """`place_order(..., side=Side.SELL)` (mock US sells go out as VTTT1001U)."""
+        return self.place_order(exchange, symbol, Side.SELL, quantity, price, **kw)
+
+    def revise_order(self, order_no: str, exchange: Exchange | str, symbol: str, price: Decimal | str | int,
+                     quantity: int = 0) -> OrderAck:
+        """Revise an order's price (정정). `quantity` 0 moves all that is open to the new price; a smaller
+        number moves that many. Cancel-only markets (Shanghai, Shenzhen, Vietnam) are refused
+        before sending. Returns the new order (a new order number); lost responses are reconciled."""
+        return self._run(self._revise_cancel_op(True, order_no, exchange, symbol, quantity, price))
+
+    def cancel_order(self, order_no: str, exchange: Exchange | str, symbol: str, quantity: int = 0) -> OrderAck:
+        """Cancel an order (취소): all that is open (`quantity` 0) or part of it. Returns the cancel's
+        own order number; lost responses are reconciled, never resent."""
+        return self._run(self._revise_cancel_op(False, order_no, exchange, symbol, quantity, None))
+
+    def open_orders(self, exchange: Exchange | str | Iterable[Exchange | str] | None = None) -> list[Order]:
+        """Unfilled orders (inquire-nccs), every page. `exchange` None: every market (NASD = all US
+        venues). On a mock app without inquire-nccs, derived from the history's open quantities."""
+        return self._run(self._open_orders_op(self._markets(exchange, self.env)))
+
+    def order_history(self, start: date | None = None, end: date | None = None, *, symbol: str | None = None,
+                      exchange: Exchange | str | None = None, side: Side | str | None = None,
+                      filled: bool | None = None, newest_first: bool = False) -> list[Order]:
+        """Orders, revisions and cancels with their fills (inquire-ccnl), every page.
+
+        Dates are exchange-local order dates (default: the last 7 days to today, KST). Filters the
+        mock ignores on the wire are applied to the rows, so both environments answer alike.
+        """
+        today = self.now().astimezone(KST).date()
+        q = self._history_query(start, end, symbol, exchange, side, filled, newest_first, self.env, today)
+        return self._run(self._history_op(q))
+
+    def balance(self, exchange: Exchange | str = Exchange.NASD, currency: str | None = None) -> Balance:
+        """Holdings and totals on an exchange (inquire-balance; NASD = all US venues), every page."""
+        return self._run(self._balance_op(exchange, currency))
+
+    def buying_power(self, exchange: Exchange | str, symbol: str,
+                     price: Decimal | str | int | None = None) -> BuyingPower:
+        """How much cash and how many shares the account can buy at `price` (inquire-psamount;
+        None: at the last price)."""
+        return self._run(self._buying_power_op(exchange, symbol, price))
+
+    def quote(self, exchange: Exchange | str, symbol: str) -> Quote:
+        """The current price (HHDFS00000300)."""
+        return self._run(self._quote_op(exchange, symbol))
