@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/revise_cancel_sqlite.py
 	$(BIN)/python bench/revise_cancel_pg.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/client_overhead.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

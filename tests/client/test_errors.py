@@ -220,6 +220,10 @@ PARITY = [
      InvalidRequest),
     ("Hong Kong tick", Env.REAL, dict(exchange="SEHK", symbol="00700", side="sell", quantity=100, price="480.10"),
      InvalidRequest),
+    ("LOC buy in mock (limit only)", Env.MOCK,
+     dict(exchange="NASD", symbol="AAPL", side="buy", quantity=1, price="150.00", order_type="34"), InvalidRequest),
+    ("MOO on a buy (sell only)", Env.REAL,
+     dict(exchange="NASD", symbol="AAPL", side="buy", quantity=1, price="150.00", order_type="31"), InvalidRequest),
     ("symbol over 12 characters", Env.REAL,
      dict(exchange="NASD", symbol="ABCDEFGHIJKLM", side="buy", quantity=1, price="150.00"), InvalidRequest),
 ]
@@ -239,7 +243,8 @@ def test_order_refused_before_sending_matches_the_server(main: World, label: str
     tr_id = tr_for_order(EXCHANGES[ex].market, sd, env)
     body = {"CANO": kis.config.cano, "ACNT_PRDT_CD": kis.config.product, "OVRS_EXCG_CD": ex.value,
             "PDNO": kwargs["symbol"], "ORD_QTY": str(kwargs["quantity"]), "OVRS_ORD_UNPR": kwargs["price"],
-            "SLL_TYPE": "00" if sd is Side.SELL else "", "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": "00"}
+            "SLL_TYPE": "00" if sd is Side.SELL else "", "ORD_SVR_DVSN_CD": "0",
+            "ORD_DVSN": kwargs.get("order_type", "00")}
     resp = main.raw(kis, "POST", ORDER, tr_id, body=body)
     answer = resp.json()
     assert (answer["msg_cd"], answer["msg1"].strip()) == (err.msg_cd, err.msg1), label

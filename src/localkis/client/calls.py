@@ -153,6 +153,8 @@ def order_call(cfg: ClientConfig, *, exchange: Exchange | str, symbol: str, side
     sd = parse_side(side)
     ot = OrderType(order_type)
     tr_id = tr_for_order(EXCHANGES[ex].market, sd, cfg.env)
+    if ot.value not in markets.allowed_order_types(EXCHANGES[ex].market, sd, cfg.env):
+        raise _refuse(Reason.BAD_ORDER_TYPE, cfg.env, tr_id, f"ORD_DVSN {ot.value} for this market and side")
     q = to_quantity(quantity)
     if ot in MARKET_PRICE_TYPES:
         text = "0"
