@@ -73,3 +73,10 @@ def test_search_info_unknown(world: World, pdno: str, type_cd: str) -> None:
     reply = world.shared(Env.REAL).search_info(pdno, type_cd)
     assert reply.status == 200, reply
     assert reply.body == {"rt_cd": "1", "msg_cd": "KIOK0560", "msg1": codes.INQUIRY_EMPTY.text}
+
+
+def test_single_page_inquiries_answer_tr_cont_d(world: World) -> None:
+    """The official samples read tr_cont from every inquiry answer (price() unconditionally)."""
+    kis = world.shared(Env.REAL)
+    assert kis.quote("NAS", "AAPL").headers["tr_cont"] == "D"
+    assert kis.search_info("AAPL", "512").headers["tr_cont"] == "D"

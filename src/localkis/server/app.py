@@ -457,7 +457,7 @@ class LocalKis:
         keys = ("rsym", "zdiv", "base", "pvol", "last", "sign", "diff", "rate", "tvol", "tamt", "ordy")
         if instrument is None or exchange is None:
             # KIS answers an unknown EXCD/SYMB with blank output, not an error (PROTOCOL §10).
-            return self._reply(ctx, out.ok(codes.QUOTE_OK, output=dict.fromkeys(keys, "")))
+            return self._reply(ctx, out.ok(codes.QUOTE_OK, output=dict.fromkeys(keys, "")), "D")
         places = PRICE_PLACES[EXCHANGES[exchange].market.value]
         price = await self.db(self.desk.last_price, exchange, q["SYMB"]) or instrument.price
         diff = price - instrument.price  # against the configured price, our "previous close"
@@ -466,7 +466,7 @@ class LocalKis:
         output = {"rsym": f"D{q['EXCD']}{q['SYMB']}", "zdiv": str(places), "base": out.fixed(instrument.price, places),
                   "pvol": "0", "last": out.fixed(price, places), "sign": sign, "diff": out.fixed(abs(diff), places),
                   "rate": f"{rate:f}", "tvol": "0", "tamt": "0", "ordy": "매수가능"}
-        return self._reply(ctx, out.ok(codes.QUOTE_OK, output=output))
+        return self._reply(ctx, out.ok(codes.QUOTE_OK, output=output), "D")
 
     async def search_info(self, ctx: Context) -> Response:
         q = check_fields(query_upper(ctx.request.query_params), SEARCH_INFO_QUERY)
@@ -484,7 +484,7 @@ class LocalKis:
             "sale_end_dt": "", "wrap_asst_type_cd": "", "ivst_prdt_type_cd": "", "ivst_prdt_type_cd_name": "",
             "frst_erlm_dt": "",
         }
-        return self._reply(ctx, out.ok(codes.SEARCH_INFO_OK, output=output))
+        return self._reply(ctx, out.ok(codes.SEARCH_INFO_OK, output=output), "D")
 
     # --- OAuth and utilities -----------------------------------------------------------------------
     async def _oauth_body(self, request: Request) -> dict[str, Any]:
