@@ -11,7 +11,7 @@ from pathlib import Path
 
 from localkis import admincli
 from localkis.client import cli as client_cli
-from localkis.server.config import Config, ConfigError, demo_config_text, load_config
+from localkis.server.config import AppSection, Config, ConfigError, demo_config_text, load_config
 
 DEFAULT_CONFIG = Path("localkis.toml")
 DEFAULT_DB = "sqlite:///./localkis.db"
@@ -66,15 +66,7 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
     real = next((a for a in config.apps if a.env.value == "real"), None)
     mock = next((a for a in config.apps if a.env.value == "mock"), None)
     if show_secrets and (real or mock):
-        lines += ["python-kis (pip install python-kis==2.1.6):",
-                  "  import pykis.__env__ as env",
-                  f"  env.REAL_DOMAIN = env.VIRTUAL_DOMAIN = {base_url!r}",
-                  "  from pykis import PyKis",
-                  ]
-        if real:
-            acct = real.accounts[0] if real.accounts else "12345678-01"
-            lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
-                      f"              secretkey={real.appsecret!r}, keep_token=False)"]
+        lines += ["python-kis (pip install python-kis==2.1.6):", *pykis_snippet(base_url, real, mock)]
         lines += ["", "official samples (~/KIS/config/kis_devlp.yaml):"]
         if real:
             lines += [f"  my_app: \"{real.appkey}\"", f"  my_sec: \"{real.appsecret}\"",
@@ -84,6 +76,25 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
                       f"  my_paper_stock: \"{(mock.accounts or ['50012345-01'])[0].split('-')[0]}\""]
         lines += ["  my_prod: \"01\"", f"  prod: \"{base_url}\"", f"  vps: \"{base_url}\"", ""]
     return "\n".join(lines)
+
+
+def pykis_snippet(base_url: str, real: AppSection | None, mock: AppSection | None) -> list[str]:
+    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains)."""
+    lines = ["  import pykis.kis",
+             f"  pykis.kis.REAL_DOMAIN = pykis.kis.VIRTUAL_DOMAIN = {base_url!r}",
+             "  from pykis import PyKis"]
+    if real is not None:
+        acct = real.accounts[0] if real.accounts else "12345678-01"
+        lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
+                  f"              secretkey={real.appsecret!r}, keep_token=False, use_websocket=False)"]
+        if mock is not None:
+            # python-kis's virtual mode also needs the real app: quotes always go to the real domain.
+            macct = mock.accounts[0] if mock.accounts else "50012345-01"
+            lines += [f"  vkis = PyKis(id='localkis', account={macct!r}, appkey={real.appkey!r},",
+                      f"               secretkey={real.appsecret!r}, virtual_id='localkis',",
+                      f"               virtual_appkey={mock.appkey!r}, virtual_secretkey={mock.appsecret!r},",
+                      "               keep_token=False, use_websocket=False)"]
+    return lines
 
 
 def serve(args: argparse.Namespace) -> int:
