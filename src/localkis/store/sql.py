@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -81,7 +82,7 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
     return sql, args
 
 
-class SqlTransaction:
+class SqlTransaction(ABC):
     """Portable SQL (written with `?` placeholders); backends adapt the few statements that differ."""
 
     placeholder = "?"
@@ -98,8 +99,9 @@ class SqlTransaction:
     def lock_app(self, appkey: str) -> None:
         """Serialise token issuance for one app (a no-op where transactions are already serial)."""
 
+    @abstractmethod
     def next_order_no(self) -> str:
-        raise NotImplementedError
+        """A new 10-digit order number: a counter row in SQLite, a sequence in PostgreSQL."""
 
     def insert_order(self, order: Order, local_date: str) -> None:
         self._x(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 from localkis.protocol.codes import (
     BUSINESS,
     GATEWAY_TEXT,
@@ -14,13 +16,14 @@ from localkis.protocol.env import Env
 from localkis.protocol.reasons import Reason
 
 
-class WireError(Exception):
+class WireError(Exception, metaclass=ABCMeta):
     """A failure with an exact KIS response."""
 
     status: int = 500
 
+    @abstractmethod
     def body(self) -> dict[str, object]:
-        raise NotImplementedError
+        """The JSON body KIS answers with."""
 
 
 class GatewayError(WireError):
