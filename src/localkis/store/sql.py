@@ -96,8 +96,9 @@ class SqlTransaction(ABC):
             sql = sql.replace("?", self.placeholder)
         return self._conn.execute(sql, args)
 
+    @abstractmethod
     def lock_app(self, appkey: str) -> None:
-        """Serialise token issuance for one app (a no-op where transactions are already serial)."""
+        """Serialise token issuance for one app until the transaction ends."""
 
     @abstractmethod
     def next_order_no(self) -> str:

@@ -23,6 +23,9 @@ from localkis.store.sql import (  # noqa: F401  (re-exported for callers of the 
 
 
 class SqliteTransaction(SqlTransaction):
+    def lock_app(self, appkey: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already serialises every writer."""
+
     def next_order_no(self) -> str:
         row = self._x("UPDATE counters SET value = value + 1 WHERE name = 'order_no' RETURNING value").fetchone()
         return f"{int(row[0]):010d}"
