@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
+from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
     ClientCore,
@@ -32,7 +32,6 @@ from localkis.client.errors import KisError
 from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, OrderType, Quote
 from localkis.client.tokens import TOKEN_PATH
 from localkis.client.transport import TRANSPORT_ERRORS, AsyncTransport, OnRequest
-from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
 
@@ -50,25 +49,6 @@ class AsyncKisClient(ClientCore):
                  clock: Callable[[], datetime] | None = None, **options: Any) -> None:
         super().__init__(config, clock=clock, **options)
         self._http = AsyncTransport(self.config.base_url, self.config.timeout, on_request)
-
-    @classmethod
-    def real(cls, appkey: str, appsecret: str, account: str, **options: Any) -> AsyncKisClient:
-        """An async client for KIS 실전투자 with a real app."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.REAL,
-                                base_url=REAL_URL, **options))
-
-    @classmethod
-    def mock(cls, appkey: str, appsecret: str, account: str, **options: Any) -> AsyncKisClient:
-        """An async client for KIS 모의투자 with a mock app."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.MOCK,
-                                base_url=MOCK_URL, **options))
-
-    @classmethod
-    def local(cls, base_url: str, appkey: str, appsecret: str, account: str, env: Env | str = Env.REAL,
-              **options: Any) -> AsyncKisClient:
-        """An async client for any base URL (a localkis server); `env` is the app's environment there."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env(env),
-                                base_url=base_url, **options))
 
     async def aclose(self) -> None:
         """Close the connection pool."""

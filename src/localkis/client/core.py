@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import orjson
 
 from localkis.client import calls
 from localkis.client.calls import ALL_MARKETS, Call, HistoryQuery
-from localkis.client.config import ClientConfig
+from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
 from localkis.client.errors import (
     KisError,
     NotSupported,
@@ -268,6 +268,26 @@ class ClientCore:
             "custtype": self.config.custtype,
             "user-agent": self.config.user_agent,
         }
+
+    # --- presets (shared by the sync and async clients) -------------------------------------------
+    @classmethod
+    def real(cls, appkey: str, appsecret: str, account: str, **options: Any) -> Self:
+        """A client for KIS 실전투자 (https://openapi.koreainvestment.com:9443) with a real app."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.REAL,
+                                base_url=REAL_URL, **options))
+
+    @classmethod
+    def mock(cls, appkey: str, appsecret: str, account: str, **options: Any) -> Self:
+        """A client for KIS 모의투자 (https://openapivts.koreainvestment.com:29443) with a mock app."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.MOCK,
+                                base_url=MOCK_URL, **options))
+
+    @classmethod
+    def local(cls, base_url: str, appkey: str, appsecret: str, account: str, env: Env | str = Env.REAL,
+              **options: Any) -> Self:
+        """A client for any base URL (a localkis server); `env` is the app's environment there."""
+        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env(env),
+                                base_url=base_url, **options))
 
     # --- plumbing ----------------------------------------------------------------------------------
     @property

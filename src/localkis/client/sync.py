@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
+from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
     ClientCore,
@@ -26,7 +26,6 @@ from localkis.client.errors import KisError
 from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, OrderType, Quote
 from localkis.client.tokens import TOKEN_PATH
 from localkis.client.transport import TRANSPORT_ERRORS, OnRequest, Transport
-from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
 
@@ -52,26 +51,6 @@ class KisClient(ClientCore):
                  clock: Callable[[], datetime] | None = None, **options: Any) -> None:
         super().__init__(config, clock=clock, **options)
         self._http = Transport(self.config.base_url, self.config.timeout, on_request)
-
-    # --- presets -----------------------------------------------------------------------------------
-    @classmethod
-    def real(cls, appkey: str, appsecret: str, account: str, **options: Any) -> KisClient:
-        """A client for KIS 실전투자 (https://openapi.koreainvestment.com:9443) with a real app."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.REAL,
-                                base_url=REAL_URL, **options))
-
-    @classmethod
-    def mock(cls, appkey: str, appsecret: str, account: str, **options: Any) -> KisClient:
-        """A client for KIS 모의투자 (https://openapivts.koreainvestment.com:29443) with a mock app."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env.MOCK,
-                                base_url=MOCK_URL, **options))
-
-    @classmethod
-    def local(cls, base_url: str, appkey: str, appsecret: str, account: str, env: Env | str = Env.REAL,
-              **options: Any) -> KisClient:
-        """A client for any base URL (a localkis server); `env` is the app's environment there."""
-        return cls(ClientConfig(appkey=appkey, appsecret=appsecret, account=account, env=Env(env),
-                                base_url=base_url, **options))
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
