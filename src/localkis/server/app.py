@@ -141,6 +141,7 @@ class LocalKis:
             if server.redis_url and server.rate_limits else RateLimiter(limits, enabled=server.rate_limits))
         self.desk = Desk(store, self.hours, instruments_of(config),
                          DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+        self.account_numbers = tuple(a.number for a in config.accounts)
         for account in config.accounts:  # opening balances; an existing account keeps its state
             self.desk.open_account(account.number, dict(account.cash),
                                    [(p.exchange, p.symbol, Position(p.quantity, p.avg_price))
@@ -571,18 +572,13 @@ class LocalKis:
     async def admin_fill(self, request: Request) -> Response:
         try:
             self._admin(request)
-            try:
-                body = parse_json_object(await request.body())
-            except WireError:
-                raise AdminError(400, "body must be a JSON object") from None
-            odno, qty, price = body.get("odno"), body.get("quantity"), body.get("price")
+            body = await self._admin_body(request)
+            odno, qty = body.get("odno"), body.get("quantity")
             if not isinstance(odno, str) or not odno.isdigit() or len(odno) > 10:
                 raise AdminError(400, "odno must be a string of up to 10 digits")
             if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
                 raise AdminError(400, "quantity must be a positive integer")
-            fill_price = Decimal(str(price)) if isinstance(price, str | int) else None
-            if fill_price is None or not fill_price.is_finite() or fill_price <= 0:
-                raise AdminError(400, "price must be a positive decimal string")
+            fill_price = self._positive_decimal(body.get("price"), "price")
             try:
                 order = await self.db(self.desk.fill, odno, qty, fill_price, self.clock.now())
             except LookupError:
@@ -625,8 +621,8 @@ class LocalKis:
         try:
             self._admin(request)
             number = request.path_params.get("number")
-            numbers = [number] if number else [a.number for a in self.config.accounts]
-            if number and number not in {a.number for a in self.config.accounts}:
+            numbers = [number] if number else list(self.account_numbers)
+            if number and number not in self.account_numbers:
                 raise AdminError(404, f"no account {number}")
             snapshots = [await self.db(self.desk.snapshot, n) for n in numbers]
             rows = [{
@@ -680,7 +676,7 @@ class LocalKis:
 
     def _known_account(self, request: Request) -> str:
         number = str(request.path_params["number"])
-        if number not in {a.number for a in self.config.accounts}:
+        if number not in self.account_numbers:
             raise AdminError(404, f"no account {number}")
         return number
 

@@ -160,10 +160,6 @@ class Tokens:
         if record.expires_at <= now:
             raise GatewayError(Gateway.TOKEN_EXPIRED)
 
-    def check(self, app: App, token: str, now: datetime, monotonic_now: float) -> None:
-        record = self.cached(token, monotonic_now) or self.load(token, monotonic_now)
-        self.verify(app, record, now)
-
 
 class RateLimiter:
     """Requests per app per wall-clock second, as KIS counts them (buckets reset each second).

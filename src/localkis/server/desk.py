@@ -20,10 +20,15 @@ from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.trids import Side
 from localkis.store.base import OrderQuery, Store, Transaction
 
+_EXCHANGES_BY_CURRENCY: dict[str, frozenset[Exchange]] = {
+    currency: frozenset(e for e, info in EXCHANGES.items() if info.currency == currency)
+    for currency in {info.currency for info in EXCHANGES.values()}
+}
+
 
 def available_cash(tx: Transaction, account: str, currency: str) -> Decimal:
     """Cash of a currency less what the account's live buys in that currency reserve."""
-    exchanges = frozenset(e for e, info in EXCHANGES.items() if info.currency == currency)
+    exchanges = _EXCHANGES_BY_CURRENCY.get(currency, frozenset())
     return tx.cash_balances(account).get(currency, Decimal(0)) - tx.reserved_cash(account, exchanges)
 
 
@@ -102,11 +107,6 @@ class Desk:
         if self.settings.enforce_hours:
             self.hours.check_order_allowed(exchange, now, env)
 
-    def place(self, command: NewOrder, now: datetime) -> Order:
-        work = self.place_work(command, now)
-        with self.store.transaction() as tx:
-            return work(tx)
-
     def place_work(self, command: NewOrder, now: datetime) -> Callable[[Transaction], Order]:
         """Check an order against the market rules now; the returned work books it in a transaction."""
         instrument = self.instrument(command.exchange, command.symbol)
@@ -136,14 +136,9 @@ class Desk:
 
         return work
 
-    def revise_or_cancel(self, request: RevisionRequest, now: datetime) -> Order:
-        """The new order record (revision or cancel confirmation); the original is updated with it."""
-        work = self.revise_or_cancel_work(request, now)
-        with self.store.transaction() as tx:
-            return work(tx)
-
     def revise_or_cancel_work(self, request: RevisionRequest, now: datetime) -> Callable[[Transaction], Order]:
-        """Check a revise/cancel now; the returned work applies it to the locked original."""
+        """Check a revise/cancel now; the returned work applies it to the locked original and returns the
+        new order record (the revision, or the cancel confirmation)."""
         instrument = self.instrument_in_market(request.exchange, request.symbol)
         if request.kind is RevisionKind.REVISE:
             if not EXCHANGES[request.exchange].revise_allowed:

@@ -55,7 +55,7 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
     elif query.exchanges is not None:
         where.append("exchange IN (" + ", ".join([param] * len(query.exchanges)) + ")")
         args.extend(sorted(e.value for e in query.exchanges))
-    if query.live_only:
+    if query.live_only or query.filled is False:  # "unfilled" in ccnl is what is still open
         where.append("state IN ('open', 'partially_filled') AND kind <> '02'")
     if query.symbol:
         where.append("symbol = " + param)
@@ -65,8 +65,6 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
         args.append(query.side.value)
     if query.filled is True:
         where.append("filled > 0")
-    elif query.filled is False:
-        where.append("state IN ('open', 'partially_filled') AND kind <> '02'")
     if query.local_date_from:
         where.append("local_date >= " + param)
         args.append(query.local_date_from)
