@@ -302,3 +302,12 @@ def test_random_concurrent_trading_conserves_quantities_cash_and_shares(market: 
     for odno in placed:
         kis.cancel(TSLA, odno)
     conservation(market, kis, opening_usd, opening_shares)
+
+
+def test_the_admin_test_fill_refuses_a_price_that_is_not_a_decimal(sim: World) -> None:
+    kis = sim.real()
+    odno = kis.placed(IBM, 1, "150.00")
+    for price in ("abc", "1e3", "-1", 0):
+        resp = sim.admin.http.post("/localkis/admin/fills", json={"odno": odno, "quantity": 1, "price": price})
+        assert (resp.status_code, resp.json()) == (400, {"error": "price must be a positive decimal string"})
+    assert sim.admin.order(odno)["filled"] == 0
