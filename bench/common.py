@@ -24,7 +24,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.serverproc import free_port, make_appkey, make_appsecret  # noqa: E402
+from tests.serverproc import free_port, make_appkey, make_appsecret, simple_config  # noqa: E402
 
 from localkis.domain import orders  # noqa: E402
 from localkis.protocol.env import Env  # noqa: E402
@@ -90,28 +90,8 @@ def need_wrk() -> None:
 
 
 def config_text(appkey: str, appsecret: str) -> str:
-    return f"""[server]
-market_hours = "ignore"
-rate_limits = false
-token_issue_limit = false
-admin_token = "{secrets.token_urlsafe(16)}"
-
-[[apps]]
-appkey = "{appkey}"
-appsecret = "{appsecret}"
-env = "real"
-accounts = ["{ACCOUNT}"]
-
-[[accounts]]
-number = "{ACCOUNT}"
-cash = {{ USD = "1000000000000.00" }}
-
-[[instruments]]
-exchange = "NASD"
-symbol = "AAPL"
-name = "애플"
-price = "190.00"
-"""
+    return simple_config(secrets.token_urlsafe(16), [(appkey, appsecret, "real", ACCOUNT)],
+                         cash_usd="1000000000000.00")
 
 
 def preload(url: str, count: int, *, label: str = "orders") -> None:

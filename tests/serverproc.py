@@ -33,6 +33,20 @@ def make_appsecret() -> str:
     return secrets.token_urlsafe(135)[:180]
 
 
+def simple_config(admin_token: str, apps: list[tuple[str, str, str, str]], *, cash_usd: str) -> str:
+    """A config with hours ignored and no limits: apps as (appkey, appsecret, env, account), each account
+    with `cash_usd` dollars, and NASD AAPL at 190.00 as the only instrument."""
+    lines = ["[server]", 'market_hours = "ignore"', "rate_limits = false", "token_issue_limit = false",
+             f'admin_token = "{admin_token}"', ""]
+    for appkey, appsecret, env, account in apps:
+        lines += ["[[apps]]", f'appkey = "{appkey}"', f'appsecret = "{appsecret}"', f'env = "{env}"',
+                  f'accounts = ["{account}"]', ""]
+    for account in dict.fromkeys(a[3] for a in apps):
+        lines += ["[[accounts]]", f'number = "{account}"', f'cash = {{ USD = "{cash_usd}" }}', ""]
+    lines += ["[[instruments]]", 'exchange = "NASD"', 'symbol = "AAPL"', 'name = "애플"', 'price = "190.00"', ""]
+    return "\n".join(lines)
+
+
 @dataclass
 class RunningServer:
     base_url: str

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serverproc import make_appkey, make_appsecret, running_server
+from tests.serverproc import make_appkey, make_appsecret, running_server, simple_config
 
 
 def _snippet(log: str) -> str:
@@ -23,41 +23,9 @@ def _snippet(log: str) -> str:
 @pytest.mark.e2e
 def test_the_printed_python_kis_snippet_places_and_lists_an_order(tmp_path: Path) -> None:
     admin_token = secrets.token_urlsafe(16)
-    config = f"""
-[server]
-market_hours = "ignore"
-rate_limits = false
-token_issue_limit = false
-admin_token = "{admin_token}"
-
-[[apps]]
-name = "bot"
-appkey = "{make_appkey()}"
-appsecret = "{make_appsecret()}"
-env = "real"
-accounts = ["12345678-01"]
-
-[[apps]]
-name = "bot-mock"
-appkey = "{make_appkey()}"
-appsecret = "{make_appsecret()}"
-env = "mock"
-accounts = ["50012345-01"]
-
-[[accounts]]
-number = "12345678-01"
-cash = {{ USD = "100000.00" }}
-
-[[accounts]]
-number = "50012345-01"
-cash = {{ USD = "100000.00" }}
-
-[[instruments]]
-exchange = "NASD"
-symbol = "AAPL"
-name = "애플"
-price = "190.00"
-"""
+    config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "12345678-01"),
+                                         (make_appkey(), make_appsecret(), "mock", "50012345-01")],
+                           cash_usd="100000.00")
     with running_server(config, tmp_path, admin_token=admin_token, extra_args=["--show-credentials"]) as server:
         snippet = _snippet(server.log())
         assert server.base_url in snippet

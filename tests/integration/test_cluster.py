@@ -23,36 +23,14 @@ import httpx
 import pytest
 
 from tests.pg import fresh_database
-from tests.serverproc import RunningServer, make_appkey, make_appsecret, spawn
+from tests.serverproc import RunningServer, make_appkey, make_appsecret, simple_config, spawn
 
 NOTHING_LEFT = "정정/취소할 수량이 없습니다."
 ACCOUNT = "12345678-01"
 
 
 def cluster_config(admin_token: str, appkey: str, appsecret: str) -> str:
-    return f"""
-[server]
-market_hours = "ignore"
-rate_limits = false
-token_issue_limit = false
-admin_token = "{admin_token}"
-
-[[apps]]
-appkey = "{appkey}"
-appsecret = "{appsecret}"
-env = "real"
-accounts = ["{ACCOUNT}"]
-
-[[accounts]]
-number = "{ACCOUNT}"
-cash = {{ USD = "100000000.00" }}
-
-[[instruments]]
-exchange = "NASD"
-symbol = "AAPL"
-name = "애플"
-price = "190.00"
-"""
+    return simple_config(admin_token, [(appkey, appsecret, "real", ACCOUNT)], cash_usd="100000000.00")
 
 
 class Trader:
