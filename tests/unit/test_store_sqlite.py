@@ -245,10 +245,19 @@ def test_store_still_usable_after_a_rollback(store: SqliteStore) -> None:
     assert [o.order_no for o in store.all_orders()] == ["0000000005"]
 
 
-def test_read_snapshot_discards_writes(store: SqliteStore) -> None:
-    with store.read() as tx:
+def test_read_snapshot_refuses_writes(store: SqliteStore) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"), store.read() as tx:
         tx.insert_order(new_order("0000000001"), "20260302")
     assert list(store.all_orders()) == []
+
+
+def test_read_sees_the_last_commit_while_a_writer_holds_the_lock(store: SqliteStore) -> None:
+    with store.transaction() as tx:
+        tx.insert_order(new_order("0000000001"), "20260302")
+    with store.transaction() as tx:  # an open write transaction does not block nor leak into reads
+        tx.insert_order(new_order("0000000002"), "20260302")
+        assert [o.order_no for o in store.all_orders()] == ["0000000001"]
+    assert [o.order_no for o in store.all_orders()] == ["0000000001", "0000000002"]
 
 
 # ------------------------------------------------------------------------------------------------

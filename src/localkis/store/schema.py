@@ -112,4 +112,8 @@ MIGRATIONS: list[Migration] = [
         # Buying power and sellable checks read only the account's live orders.
         "CREATE INDEX orders_live ON orders (account, state, side)",
     ]),
+    Migration(4, [
+        # Nothing looks orders up by their original; the index only made every insert dearer.
+        "DROP INDEX IF EXISTS orders_original",
+    ]),
 ]

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,9 +27,26 @@ class SqliteTransaction(SqlTransaction):
     def lock_app(self, appkey: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already serialises every writer."""
 
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self._last_order_no: int | None = None
+        self._stored_order_no = 0
+
     def next_order_no(self) -> str:
-        row = self._x("UPDATE counters SET value = value + 1 WHERE name = 'order_no' RETURNING value").fetchone()
-        return f"{int(row[0]):010d}"
+        # The counter row is read once per transaction and written back once before the commit
+        # (`flush_counters`): the write lock is held throughout, so no other writer can interleave. A
+        # number handed to work that was then rolled back to its savepoint is simply skipped.
+        if self._last_order_no is None:
+            row = self._x("SELECT value FROM counters WHERE name = 'order_no'").fetchone()
+            self._last_order_no = self._stored_order_no = int(row[0])
+        self._last_order_no += 1
+        return f"{self._last_order_no:010d}"
+
+    def flush_counters(self) -> None:
+        """Store the last order number handed out; call before COMMIT."""
+        if self._last_order_no is not None and self._last_order_no != self._stored_order_no:
+            self._x("UPDATE counters SET value = ? WHERE name = 'order_no'", (self._last_order_no,))
+            self._stored_order_no = self._last_order_no
 
     def load_order_for_update(self, order_no: str) -> Order | None:
         # BEGIN IMMEDIATE already holds the database write lock: the row cannot change under us.
@@ -51,7 +69,19 @@ class SqliteStore:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._pending: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
+        self._committing = False
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
         self._migrate()
+        # Reads get a connection of their own: in WAL they see the last commit without waiting for a
+        # writer (a batch being committed holds `_lock` for the whole fsync). An in-memory database
+        # exists only on its one connection, so there reads share it.
+        if self.path == ":memory:":
+            self._reader, self._read_lock = self._conn, self._lock
+        else:
+            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._reader.execute("PRAGMA busy_timeout=30000")
+            self._reader.execute("PRAGMA query_only=ON")
+            self._read_lock = threading.Lock()
 
     def _migrate(self) -> None:
         with self._lock:
@@ -81,7 +111,9 @@ class SqliteStore:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTransaction(self._conn)
+                tx = SqliteTransaction(self._conn)
+                yield tx
+                tx.flush_counters()
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
@@ -90,14 +122,16 @@ class SqliteStore:
     async def run(self, work: Callable[[SqliteTransaction], T]) -> T:
         """Run `work` in a transaction and return once it is committed, batching with other requests.
 
-        Group commit: work submitted while the event loop is busy is run, each in its own savepoint, in
-        one transaction and made durable by one commit (one fsync); every caller is answered only after
-        that commit. A failing piece of work rolls back to its savepoint and raises to its caller alone.
+        Group commit: work submitted while the event loop is busy, or while the previous batch is being
+        committed, is run, each in its own savepoint, in one transaction and made durable by one commit
+        (one fsync); every caller is answered only after that commit. A failing piece of work rolls back
+        to its savepoint and raises to its caller alone. The commit runs on a committer thread, so the
+        event loop keeps reading requests while the disk syncs (sqlite3 releases the GIL meanwhile).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
-        if not self._flush_scheduled:
+        if not self._flush_scheduled and not self._committing:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
         return await future
@@ -105,52 +139,89 @@ class SqliteStore:
     def _flush(self) -> None:
         self._flush_scheduled = False
         batch, self._pending = self._pending, []
+        if not batch:
+            return
         outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
-        with self._lock:
+        self._lock.acquire()  # released by the committer thread once the batch is durable
+        try:
             self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                tx = SqliteTransaction(self._conn)
-                for work, future in batch:
-                    self._conn.execute("SAVEPOINT work")
-                    try:
-                        result = work(tx)
-                    except Exception as exc:  # the caller gets it; the batch goes on
-                        self._conn.execute("ROLLBACK TO work")
-                        self._conn.execute("RELEASE work")
-                        outcomes.append((future, False, exc))
-                    else:
-                        self._conn.execute("RELEASE work")
-                        outcomes.append((future, True, result))
-                self._conn.execute("COMMIT")
-            except BaseException as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
-                return
+            tx = SqliteTransaction(self._conn)
+            for work, future in batch:
+                self._conn.execute("SAVEPOINT work")
+                try:
+                    result = work(tx)
+                except Exception as exc:  # the caller gets it; the batch goes on
+                    self._conn.execute("ROLLBACK TO work")
+                    self._conn.execute("RELEASE work")
+                    outcomes.append((future, False, exc))
+                else:
+                    self._conn.execute("RELEASE work")
+                    outcomes.append((future, True, result))
+            tx.flush_counters()
+        except BaseException as exc:
+            self._abort_batch(batch, exc)
+            raise
+        self._committing = True
+        loop = asyncio.get_running_loop()
+        committed = loop.run_in_executor(self._committer, self._commit)
+        committed.add_done_callback(lambda done: self._answer(outcomes, done))
+
+    def _commit(self) -> None:
+        """On the committer thread: make the batch durable, then let the next writer in."""
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._lock.release()
+
+    def _abort_batch(self, batch: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]],
+                     exc: BaseException) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._lock.release()
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+
+    def _answer(self, outcomes: list[tuple[asyncio.Future[Any], bool, Any]], committed: asyncio.Future[None]) -> None:
+        self._committing = False
+        failure = committed.exception()
         for future, ok, value in outcomes:
             if future.done():  # the caller went away (cancelled)
                 continue
-            if ok:
+            if failure is not None:
+                future.set_exception(failure)
+            elif ok:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+        if self._pending and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     @contextmanager
     def read(self) -> Iterator[SqliteTransaction]:
-        with self._lock:
-            self._conn.execute("BEGIN")
+        with self._read_lock:
+            self._reader.execute("BEGIN")
             try:
-                yield SqliteTransaction(self._conn)
+                yield SqliteTransaction(self._reader)
             finally:
-                self._conn.execute("ROLLBACK")
+                self._reader.execute("ROLLBACK")
 
     def all_orders(self) -> Iterator[Order]:
-        with self._lock:
-            rows = self._conn.execute(SELECT_ORDERS + " ORDER BY order_no").fetchall()
+        with self._read_lock:
+            rows = self._reader.execute(SELECT_ORDERS + " ORDER BY order_no").fetchall()
         return iter([order_from_row(r) for r in rows])
 
     def close(self) -> None:
+        self._committer.shutdown(wait=True)
         with self._lock:
+            if self._reader is not self._conn:
+                with self._read_lock:
+                    self._reader.close()
             self._conn.close()
