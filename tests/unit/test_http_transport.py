@@ -1,0 +1,84 @@
+"""The response transport: standard header names Title-Cased, and a response's head and body in one write."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from localkis.server.http import _TitleCaseTransport, title_case_headers
+
+HEAD = b"HTTP/1.1 200 OK\r\ndate: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\ntr_id: TTTT1004U\r\n\r\n"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> Any:
+        return f"extra {name}"
+
+
+def test_standard_names_are_title_cased_and_kis_names_stay_lowercase() -> None:
+    fixed = title_case_headers(HEAD + b"content-type: in the body stays\r\n")
+    assert b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n" in fixed
+    assert b"\r\nDate: x\r\n" in fixed and b"\r\ntr_id: TTTT1004U\r\n" in fixed
+    assert fixed.endswith(b"content-type: in the body stays\r\n")
+
+
+def test_head_and_body_leave_in_one_write() -> None:
+    async def go() -> Recorder:
+        raw = Recorder()
+        transport = _TitleCaseTransport(raw)
+        transport.write(HEAD)
+        assert raw.writes == []  # held until the body comes
+        transport.write(b"{}")
+        await asyncio.sleep(0)
+        return raw
+
+    raw = asyncio.run(go())
+    assert len(raw.writes) == 1
+    assert raw.writes[0] == title_case_headers(HEAD) + b"{}"
+
+
+def test_a_head_without_body_is_flushed_at_the_end_of_the_loop_step() -> None:
+    async def go() -> Recorder:
+        raw = Recorder()
+        _TitleCaseTransport(raw).write(HEAD.replace(b"200 OK", b"204 No Content"))
+        await asyncio.sleep(0)
+        return raw
+
+    raw = asyncio.run(go())
+    assert len(raw.writes) == 1 and raw.writes[0].startswith(b"HTTP/1.1 204 No Content\r\nDate: x\r\n")
+
+
+def test_close_sends_a_held_head_first_and_other_calls_pass_through() -> None:
+    async def go() -> Recorder:
+        raw = Recorder()
+        transport = _TitleCaseTransport(raw)
+        transport.write(HEAD)
+        transport.close()
+        assert transport.get_extra_info("peername") == "extra peername"
+        return raw
+
+    raw = asyncio.run(go())
+    assert raw.closed and len(raw.writes) == 1 and raw.writes[0].startswith(b"HTTP/1.1 200 OK")
+
+
+def test_two_heads_in_a_row_keep_their_order() -> None:
+    async def go() -> Recorder:
+        raw = Recorder()
+        transport = _TitleCaseTransport(raw)
+        transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        transport.write(HEAD)
+        transport.write(b"{}")
+        return raw
+
+    raw = asyncio.run(go())
+    assert raw.writes == [b"HTTP/1.1 100 Continue\r\n\r\n", title_case_headers(HEAD) + b"{}"]
