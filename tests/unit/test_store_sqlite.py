@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -107,6 +108,36 @@ def test_a_database_made_by_an_older_version_upgrades_in_place(db_path: Path) ->
             assert tx.ensure_account("12345678-01", {"USD": Decimal("10")}, [], datetime.now(UTC))
     finally:
         upgraded.close()
+
+
+class PlanRecorder:
+    """Wraps the store's connection and records the query plan of every SELECT it runs."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.plans: list[tuple[str, str]] = []
+
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            detail = " / ".join(r[3] for r in self.conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+            self.plans.append((sql, detail))
+        return self.conn.execute(sql, args)
+
+
+def test_live_order_queries_use_the_partial_live_indexes(store: SqliteStore) -> None:
+    """The live-order look-ups must repeat the partial indexes' condition term for term, or SQLite
+    quietly falls back to scanning the account's whole history."""
+    with store.transaction() as tx:
+        recorder = PlanRecorder(tx._conn)
+        tx._conn = recorder
+        tx.live_orders_of(ACCOUNT)
+        tx.reserved_cash(ACCOUNT, frozenset({Exchange.NASD, Exchange.NYSE}))
+        tx.pending_sell_quantity(ACCOUNT, Exchange.NASD, "AAPL")
+        tx.live_orders_on(frozenset({Exchange.NASD}), "AAPL")
+    used = [detail for _, detail in recorder.plans]
+    assert len(used) == 4
+    assert all("orders_account_live" in d for d in used[:3]), used
+    assert "orders_book_live" in used[3], used
 
 
 def test_data_survives_reopen(db_path: Path) -> None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The predicate of a live order, written once: SQLite uses a partial index only for a query whose WHERE
+# repeats the index's condition term for term.
+LIVE_ORDER = "state IN ('open', 'partially_filled') AND kind <> '02'"
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -115,5 +119,14 @@ MIGRATIONS: list[Migration] = [
     Migration(4, [
         # Nothing looks orders up by their original; the index only made every insert dearer.
         "DROP INDEX IF EXISTS orders_original",
+    ]),
+    Migration(5, [
+        # Live-order look-ups (the fill engine's candidates, buying power, sellable shares, unfilled
+        # listings) only ever want open orders: partial indexes hold just those, so a cancel record never
+        # enters them and a finished order leaves them, instead of every write touching every index.
+        "DROP INDEX IF EXISTS orders_book",
+        "DROP INDEX IF EXISTS orders_live",
+        f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
+        f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
     ]),
 ]

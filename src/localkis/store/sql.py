@@ -13,6 +13,7 @@ from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
 from localkis.store.base import LastTrade, OrderQuery, TokenRecord
+from localkis.store.schema import LIVE_ORDER
 
 ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange", "symbol", "side",
                  "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
@@ -56,7 +57,7 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
         where.append("exchange IN (" + ", ".join([param] * len(query.exchanges)) + ")")
         args.extend(sorted(e.value for e in query.exchanges))
     if query.live_only or query.filled is False:  # "unfilled" in ccnl is what is still open
-        where.append("state IN ('open', 'partially_filled') AND kind <> '02'")
+        where.append(LIVE_ORDER)
     if query.symbol:
         where.append("symbol = " + param)
         args.append(query.symbol)
@@ -227,29 +228,31 @@ class SqlTransaction(ABC):
         return [(Exchange(e), str(s), Position(int(q), Decimal(a))) for e, s, q, a in rows]
 
     def live_orders_of(self, number: str) -> list[Order]:
-        rows = self._x(SELECT_ORDERS + " WHERE account = ? AND state IN ('open', 'partially_filled')"
-                       " AND kind <> '02'", (number,)).fetchall()
+        # `side IN (…)` matches every order; it lets the planner see the live-orders index fits better than
+        # the account's whole history.
+        rows = self._x(SELECT_ORDERS + " WHERE account = ? AND side IN ('01', '02') AND " + LIVE_ORDER,
+                       (number,)).fetchall()
         return [order_from_row(r) for r in rows]
 
     def reserved_cash(self, number: str, exchanges: frozenset[Exchange]) -> Decimal:
         """What the account's live buys on these exchanges hold back: Σ limit × open quantity."""
         marks = ", ".join("?" * len(exchanges))
         rows = self._x("SELECT price, quantity - filled - cancelled - revised_away FROM orders WHERE account = ?"
-                       " AND state IN ('open', 'partially_filled') AND side = '02' AND kind <> '02'"
-                       f" AND exchange IN ({marks})", (number, *sorted(e.value for e in exchanges))).fetchall()
+                       " AND side = '02' AND " + LIVE_ORDER + f" AND exchange IN ({marks})",
+                       (number, *sorted(e.value for e in exchanges))).fetchall()
         return sum((Decimal(price) * int(qty) for price, qty in rows), Decimal(0))
 
     def pending_sell_quantity(self, number: str, exchange: Exchange, symbol: str) -> int:
         row = self._x("SELECT COALESCE(SUM(quantity - filled - cancelled - revised_away), 0) FROM orders"
-                      " WHERE account = ? AND state IN ('open', 'partially_filled') AND side = '01' AND kind <> '02'"
-                      " AND exchange = ? AND symbol = ?", (number, exchange.value, symbol)).fetchone()
+                      " WHERE account = ? AND side = '01' AND " + LIVE_ORDER
+                      + " AND exchange = ? AND symbol = ?", (number, exchange.value, symbol)).fetchone()
         return int(row[0])
 
     def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
         """Every live order on an instrument, locked (the fill engine's candidates)."""
         marks = ", ".join("?" * len(exchanges))
-        rows = self._x(SELECT_ORDERS + f" WHERE symbol = ? AND exchange IN ({marks})"
-                       " AND state IN ('open', 'partially_filled') AND kind <> '02' ORDER BY order_no"
+        rows = self._x(SELECT_ORDERS + f" WHERE symbol = ? AND exchange IN ({marks}) AND "
+                       + LIVE_ORDER + " ORDER BY order_no"
                        + self.lock_suffix, (symbol, *sorted(e.value for e in exchanges))).fetchall()
         return [order_from_row(r) for r in rows]
 
