@@ -136,8 +136,9 @@ def serve(args: argparse.Namespace) -> int:
     try:
         # httptools with standard header names Title-Cased: the official samples crash on a lowercase
         # hyphenated response header (PROTOCOL §3, B7), and uvicorn's own httptools writer lowercases them.
+        # No proxy-header middleware: nothing here reads the client address, so it would be pure cost.
         uvicorn.run(app, host=args.host, port=args.port, http=KisHttpToolsProtocol, loop="uvloop",
-                    log_level=args.log_level, access_log=False, server_header=False)
+                    log_level=args.log_level, access_log=False, server_header=False, proxy_headers=False)
     finally:
         store.close()
     return 0
@@ -164,8 +165,7 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
                  created=created), flush=True)
     uvicorn.run("localkis.server.asgi:app_from_env", factory=True, workers=args.workers, host=args.host,
                 port=args.port, http="localkis.server.http:KisHttpToolsProtocol", loop="uvloop",
-                log_level=args.log_level, access_log=False,
-                server_header=False)
+                log_level=args.log_level, access_log=False, server_header=False, proxy_headers=False)
     return 0
 
 

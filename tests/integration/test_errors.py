@@ -244,6 +244,19 @@ def test_oversized_chunked_body(kis: Kis, unchanged: None) -> None:
     expect_gateway(Reply(resp), Gateway.BAD_REQUEST)
 
 
+def test_chunked_body_in_pieces_is_joined(kis: Kis, unchanged: None) -> None:
+    """A chunked upload that arrives in several pieces is read whole before it is parsed."""
+    payload = json.dumps(order_body(kis, CTAC_TLNO="1" * 30)).encode()
+
+    def pieces() -> Iterator[bytes]:
+        for i in range(0, len(payload), 7):
+            yield payload[i:i + 7]
+
+    resp = kis.http.post(ORDER_PATH, headers=kis.headers("TTTT1002U"), content=pieces())
+    assert "content-length" not in resp.request.headers
+    expect_ops(Reply(resp), Ops.BAD_FIELD, f"{SIZE} [CTAC_TLNO] [20]")
+
+
 def test_body_just_under_limit_is_parsed(kis: Kis, unchanged: None) -> None:
     """A big body under 64 KiB is parsed (and then rejected for its field, not for its size)."""
     reply = post_order(kis, order_body(kis, CTAC_TLNO="1" * 60000))

@@ -118,6 +118,11 @@ def local_date(exchange: Exchange, now: datetime) -> date:
     return _aware(now).astimezone(_TZ[_market(exchange)]).date()
 
 
+def compact_date(day: date) -> str:
+    """YYYYMMDD, as KIS writes dates (the same as strftime("%Y%m%d"), without its cost on the hot path)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def _weekday_rule(market: Market, day: date) -> bool:
     """Trading day when no calendar knows the date: Monday to Friday (Vietnam: minus its table)."""
     return day.weekday() < 5 and not (market is Market.VN and day in VN_HOLIDAYS)

@@ -36,7 +36,7 @@ from types import TracebackType
 from typing import Any, cast
 
 from localkis.domain import matching
-from localkis.domain.hours import SessionState, local_date
+from localkis.domain.hours import SessionState, compact_date, local_date
 from localkis.domain.orders import Order
 from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.sources import Tick
@@ -287,7 +287,7 @@ class BookTrader:
     # --- sessions ----------------------------------------------------------------------------------
     def _exact(self, exchange: Exchange, at: datetime) -> tuple[bool, str]:
         return (self.engine.hours.session(exchange, at) is SessionState.REGULAR,
-                local_date(exchange, at).strftime("%Y%m%d"))
+                compact_date(local_date(exchange, at)))
 
     def _session(self, exchange: Exchange, at: datetime, minute: float) -> tuple[bool, str] | None:
         """What `FillEngine.on_trade` derives from the clock for minute `minute` (since the epoch), or None

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from localkis.domain import matching, orders
 from localkis.domain.accounts import cash_change, currency_of
-from localkis.domain.hours import MarketHours, SessionState, local_date
+from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
@@ -65,7 +65,7 @@ class FillEngine:
                  at: datetime) -> list[Fill]:
         """A trade of `size` (None: unlimited) at `price`: auctions first, then resting limit orders."""
         state = self.hours.session(exchange, at)
-        today = local_date(exchange, at).strftime("%Y%m%d")
+        today = compact_date(local_date(exchange, at))
         last = tx.last_trade(exchange, symbol)
         resting = tx.live_orders_on(frozenset({exchange}), symbol)
         fills: list[Fill] = []

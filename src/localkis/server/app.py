@@ -87,22 +87,32 @@ log = logging.getLogger("localkis")
 T = TypeVar("T")
 
 
+class KisResponse(Response):
+    """A finished JSON response: body and raw headers are built here once, so Starlette's Response
+    rendering (media type sniffing, header rebuilding) is skipped on every KIS answer."""
+
+    def __init__(self, content: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.body = content
+        self.raw_headers = raw_headers
+        self.background = None
+
+
+_JSON_CONTENT_TYPE = (b"Content-Type", b"application/json; charset=utf-8")
+
+
 def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = "",
                  tr_cont: str | None = None, gt_uid: str = "") -> Response:
     """A JSON response whose standard headers are Title-Cased and KIS's own lowercase (A7, B7)."""
     content = out.dumps(body)
-    response = Response(status_code=status)
-    response.body = content
-    raw = [(b"Content-Type", b"application/json; charset=utf-8"),
-           (b"Content-Length", str(len(content)).encode())]
+    raw = [_JSON_CONTENT_TYPE, (b"Content-Length", str(len(content)).encode())]
     if tr_id:
         raw.append((b"tr_id", tr_id.encode("latin-1", "replace")))
     if tr_cont is not None:
         raw.append((b"tr_cont", tr_cont.encode()))
     if gt_uid:
         raw.append((b"gt_uid", gt_uid.encode("latin-1", "replace")))
-    response.raw_headers = raw
-    return response
+    return KisResponse(content, status, raw)
 
 
 @dataclass
@@ -212,12 +222,19 @@ class LocalKis:
             raise GatewayError(Gateway.BAD_REQUEST)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in ctx.request.stream():  # a chunked body has no declared length: cap as it comes
+        receive = ctx.request.receive
+        while True:  # a chunked body has no declared length: cap it as it comes
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                raise GatewayError(Gateway.BAD_REQUEST)
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise GatewayError(Gateway.BAD_REQUEST)
             chunks.append(chunk)
-        return parse_json_object(b"".join(chunks))
+            if not message.get("more_body", False):
+                break
+        return parse_json_object(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     @staticmethod
     def _account(ctx: Context, fields: Mapping[str, str]) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from localkis.domain import accounts, markets, orders
 from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError, Reason
-from localkis.domain.hours import MarketHours, local_date
+from localkis.domain.hours import MarketHours, compact_date, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.markets import MARKET_PRICE_ORDER_TYPES, allowed_order_types
 from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest
@@ -113,9 +113,9 @@ class Desk:
         market = EXCHANGES[command.exchange].market
         if command.order_type not in allowed_order_types(market, command.side, command.env):
             raise BusinessError(Reason.BAD_ORDER_TYPE, command.order_type)
+        today = local_date(command.exchange, now)
         if command.order_type not in MARKET_PRICE_ORDER_TYPES:
-            markets.check_price(command.exchange, command.price, topix500=instrument.topix500,
-                                on=local_date(command.exchange, now))
+            markets.check_price(command.exchange, command.price, topix500=instrument.topix500, on=today)
         lot = instrument.lot_size or markets.default_lot_size(command.exchange)
         if command.order_type == "50":
             # HK odd-lot sell (단주지정가): only a remainder smaller than one board lot.
@@ -124,7 +124,7 @@ class Desk:
         else:
             markets.check_quantity(command.exchange, command.side is Side.BUY, command.quantity, lot)
         self._check_hours(command.exchange, now, command.env)
-        order_date = local_date(command.exchange, now).strftime("%Y%m%d")
+        order_date = compact_date(today)
 
         def work(tx: Transaction) -> Order:
             tx.lock_account(command.account)
@@ -140,13 +140,13 @@ class Desk:
         """Check a revise/cancel now; the returned work applies it to the locked original and returns the
         new order record (the revision, or the cancel confirmation)."""
         instrument = self.instrument_in_market(request.exchange, request.symbol)
+        today = local_date(request.exchange, now)
         if request.kind is RevisionKind.REVISE:
             if not EXCHANGES[request.exchange].revise_allowed:
                 raise BusinessError(Reason.REVISE_NOT_ALLOWED, request.exchange.value)
-            markets.check_price(instrument.exchange, request.price, topix500=instrument.topix500,
-                                on=local_date(request.exchange, now))
+            markets.check_price(instrument.exchange, request.price, topix500=instrument.topix500, on=today)
         self._check_hours(request.exchange, now, request.env)
-        order_date = local_date(request.exchange, now).strftime("%Y%m%d")
+        order_date = compact_date(today)
 
         def work(tx: Transaction) -> Order:
             original = tx.load_order_for_update(request.original_no.zfill(10))

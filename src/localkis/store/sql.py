@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,10 @@ ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange"
                  "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
                  "state", "filled", "filled_amount", "cancelled", "revised_away")
 SELECT_ORDERS = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
+INSERT_ORDER = ("INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
+                + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")")
+# order_from_row builds an Order positionally from a row in this column order.
+assert tuple(f.name for f in fields(Order)) == ORDER_COLUMNS
 
 
 def utc_text(moment: datetime) -> str:
@@ -38,13 +43,18 @@ def order_from_row(row: tuple[Any, ...]) -> Order:
     (order_no, original_no, kind, account, env, exchange, symbol, side, order_type, quantity, price,
      created_at, tr_id, branch, manager_order_no, state, filled, filled_amount, cancelled,
      revised_away) = row
-    return Order(order_no=order_no, original_no=original_no, kind=OrderKind(kind), account=account,
-                 env=Env(env), exchange=Exchange(exchange), symbol=symbol, side=Side(side),
-                 order_type=order_type, quantity=int(quantity), price=Decimal(price),
-                 created_at=datetime.fromisoformat(created_at), tr_id=tr_id, branch=branch,
-                 manager_order_no=manager_order_no, state=OrderState(state), filled=int(filled),
-                 filled_amount=Decimal(filled_amount), cancelled=int(cancelled),
-                 revised_away=int(revised_away))
+    return Order(order_no, original_no, _KINDS[kind], account, _ENVS[env], _EXCHANGES[exchange], symbol,
+                 _SIDES[side], order_type, int(quantity), Decimal(price), datetime.fromisoformat(created_at),
+                 tr_id, branch, manager_order_no, _STATES[state], int(filled), Decimal(filled_amount),
+                 int(cancelled), int(revised_away))
+
+
+# Stored codes back to their enums by dict look-up (an Enum call is several times dearer per row).
+_KINDS = {k.value: k for k in OrderKind}
+_ENVS = {e.value: e for e in Env}
+_EXCHANGES = {e.value: e for e in Exchange}
+_SIDES = {s.value: s for s in Side}
+_STATES = {s.value: s for s in OrderState}
 
 
 def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]]:
@@ -104,9 +114,7 @@ class SqlTransaction(ABC):
         """A new 10-digit order number: a counter row in SQLite, a sequence in PostgreSQL."""
 
     def insert_order(self, order: Order, local_date: str) -> None:
-        self._x(
-            "INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
-            + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")", (*order_values(order), local_date))
+        self._x(INSERT_ORDER, (*order_values(order), local_date))
 
     def update_order(self, order: Order) -> None:
         self._x(

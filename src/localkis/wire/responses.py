@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from localkis.domain.hours import compact_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import Order, OrderKind
 from localkis.protocol.codes import Message
@@ -30,11 +31,12 @@ def kst(moment: datetime) -> datetime:
 
 
 def hhmmss(moment: datetime) -> str:
-    return kst(moment).strftime("%H%M%S")
+    local = kst(moment)
+    return f"{local.hour:02d}{local.minute:02d}{local.second:02d}"
 
 
 def yyyymmdd(moment: datetime) -> str:
-    return kst(moment).strftime("%Y%m%d")
+    return compact_date(kst(moment).date())
 
 
 def fixed(value: Decimal, places: int) -> str:
