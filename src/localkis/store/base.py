@@ -134,7 +134,10 @@ class Store(Protocol):
         """A serialised read-write transaction: commits on normal exit, rolls back on error."""
 
     async def run(self, work: Callable[[Transaction], T]) -> T:
-        """Run `work(tx)` in a read-write transaction from async code; return once it is committed."""
+        """Run `work(tx)` in a read-write transaction from async code; return once it is committed.
+
+        `work` must act only through `tx` (a store may run it again from the start, on a fresh
+        transaction, when other work batched with it has to be undone)."""
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot."""

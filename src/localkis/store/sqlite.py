@@ -123,10 +123,11 @@ class SqliteStore:
         """Run `work` in a transaction and return once it is committed, batching with other requests.
 
         Group commit: work submitted while the event loop is busy, or while the previous batch is being
-        committed, is run, each in its own savepoint, in one transaction and made durable by one commit
-        (one fsync); every caller is answered only after that commit. A failing piece of work rolls back
-        to its savepoint and raises to its caller alone. The commit runs on a committer thread, so the
-        event loop keeps reading requests while the disk syncs (sqlite3 releases the GIL meanwhile).
+        committed, is run in one transaction made durable by one commit (one fsync); every caller is
+        answered only after that commit. A failing piece of work raises to its caller alone and leaves
+        nothing behind. Work must act only through the transaction it is given: it may be run twice (see
+        `_run_batch`). The commit runs on a committer thread, so the event loop keeps reading requests
+        while the disk syncs (sqlite3 releases the GIL meanwhile).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -141,23 +142,12 @@ class SqliteStore:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
         self._lock.acquire()  # released by the committer thread once the batch is durable
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            tx = SqliteTransaction(self._conn)
-            for work, future in batch:
-                self._conn.execute("SAVEPOINT work")
-                try:
-                    result = work(tx)
-                except Exception as exc:  # the caller gets it; the batch goes on
-                    self._conn.execute("ROLLBACK TO work")
-                    self._conn.execute("RELEASE work")
-                    outcomes.append((future, False, exc))
-                else:
-                    self._conn.execute("RELEASE work")
-                    outcomes.append((future, True, result))
-            tx.flush_counters()
+            outcomes = self._run_batch(batch, savepoints=False)
+            if outcomes is None:
+                outcomes = self._run_batch(batch, savepoints=True)
+                assert outcomes is not None
         except BaseException as exc:
             self._abort_batch(batch, exc)
             raise
@@ -165,6 +155,40 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         committed = loop.run_in_executor(self._committer, self._commit)
         committed.add_done_callback(lambda done: self._answer(outcomes, done))
+
+    def _run_batch(self, batch: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]], *,
+                   savepoints: bool) -> list[tuple[asyncio.Future[Any], bool, Any]] | None:
+        """Run the batch in a new transaction (left open for the commit).
+
+        Work checks before it writes, so a failure almost never leaves changes behind: the batch first
+        runs without a savepoint per piece (two statements fewer per request). If a failing piece did
+        write (`total_changes` moved), the whole transaction is rolled back and None returned; the caller
+        then runs the batch again with a savepoint around each piece, which undoes exactly that piece.
+        """
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        tx = SqliteTransaction(conn)
+        outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        for work, future in batch:
+            if savepoints:
+                conn.execute("SAVEPOINT work")
+            changes = conn.total_changes
+            try:
+                result = work(tx)
+            except Exception as exc:  # the caller gets it; the batch goes on
+                if savepoints:
+                    conn.execute("ROLLBACK TO work")
+                    conn.execute("RELEASE work")
+                elif conn.total_changes != changes:
+                    conn.execute("ROLLBACK")
+                    return None
+                outcomes.append((future, False, exc))
+            else:
+                if savepoints:
+                    conn.execute("RELEASE work")
+                outcomes.append((future, True, result))
+        tx.flush_counters()
+        return outcomes
 
     def _commit(self) -> None:
         """On the committer thread: make the batch durable, then let the next writer in."""

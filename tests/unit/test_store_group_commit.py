@@ -1,0 +1,133 @@
+"""SQLite group commit (`SqliteStore.run`): batched work, each caller answered after the commit, and a
+failing piece of work undone alone, whether it failed before writing or after."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localkis.domain.orders import NewOrder, Order, place
+from localkis.protocol.env import Env
+from localkis.protocol.exchanges import Exchange
+from localkis.protocol.trids import Side
+from localkis.store.sqlite import SqliteStore, SqliteTransaction
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+COMMAND = NewOrder(account="12345678-01", env=Env.REAL, exchange=Exchange.NASD, symbol="AAPL", side=Side.BUY,
+                   order_type="00", quantity=10, price=Decimal("190.00"), tr_id="TTTT1002U")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "localkis.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(db_path)
+    yield s
+    s.close()
+
+
+def book(tx: SqliteTransaction) -> Order:
+    order = place(COMMAND, tx.next_order_no(), NOW, "01790")
+    tx.insert_order(order, "20260302")
+    return order
+
+
+class Refused(Exception):
+    pass
+
+
+def refuse_before_writing(tx: SqliteTransaction) -> Order:
+    tx.next_order_no()
+    raise Refused("checked and refused")
+
+
+def refuse_after_writing(tx: SqliteTransaction) -> Order:
+    book(tx)
+    raise Refused("wrote, then refused")
+
+
+def run_together(store: SqliteStore, works: list[Callable[[SqliteTransaction], Any]]) -> list[Any]:
+    """Submit every piece of work in one event-loop step, so they share a batch."""
+    async def go() -> list[Any]:
+        return await asyncio.gather(*(store.run(w) for w in works), return_exceptions=True)
+
+    return asyncio.run(go())
+
+
+def committed_orders(db_path: Path) -> list[str]:
+    """What another connection sees: only committed rows."""
+    with sqlite3.connect(db_path) as conn:
+        return [r[0] for r in conn.execute("SELECT order_no FROM orders ORDER BY order_no")]
+
+
+def test_a_batch_is_committed_before_anyone_is_answered(store: SqliteStore, db_path: Path) -> None:
+    seen_at_answer: list[list[str]] = []
+
+    async def go() -> None:
+        async def one() -> None:
+            await store.run(book)
+            seen_at_answer.append(committed_orders(db_path))
+
+        await asyncio.gather(*(one() for _ in range(5)))
+
+    asyncio.run(go())
+    assert all(len(seen) == 5 for seen in seen_at_answer)  # one batch, committed before any answer
+    assert committed_orders(db_path) == [f"{n:010d}" for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("refusal", [refuse_before_writing, refuse_after_writing])
+def test_a_failing_piece_is_undone_alone(store: SqliteStore, db_path: Path,
+                                         refusal: Callable[[SqliteTransaction], Order]) -> None:
+    results = run_together(store, [book, refusal, book, refusal, book])
+    assert [type(r) for r in results] == [Order, Refused, Order, Refused, Order]
+    kept = [r.order_no for r in results if isinstance(r, Order)]
+    assert committed_orders(db_path) == kept
+    assert len(set(kept)) == 3
+
+
+def test_work_may_run_twice_but_only_one_run_counts(store: SqliteStore, db_path: Path) -> None:
+    """When a piece fails after writing, the batch runs again with savepoints: the answers and the
+    rows come from that second run alone (nothing of the first run survives)."""
+    calls = {"book": 0}
+
+    def counted(tx: SqliteTransaction) -> Order:
+        calls["book"] += 1
+        return book(tx)
+
+    results = run_together(store, [counted, refuse_after_writing])
+    assert calls["book"] == 2
+    assert isinstance(results[0], Order) and isinstance(results[1], Refused)
+    assert committed_orders(db_path) == [results[0].order_no]
+
+
+def test_order_numbers_stay_increasing_across_batches(store: SqliteStore, db_path: Path) -> None:
+    first = run_together(store, [book, refuse_before_writing, book])
+    second = run_together(store, [book, book])
+    numbers = [r.order_no for r in first + second if isinstance(r, Order)]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 4
+    assert committed_orders(db_path) == numbers
+
+
+def test_a_failed_commit_reaches_every_caller(store: SqliteStore, db_path: Path) -> None:
+    # A second connection holding the write lock makes BEGIN IMMEDIATE fail once the busy timeout ends.
+    store._conn.execute("PRAGMA busy_timeout=50")
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        results = run_together(store, [book, book])
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    assert committed_orders(db_path) == []
+    assert isinstance(run_together(store, [book])[0], Order)  # the store goes on afterwards
