@@ -223,7 +223,7 @@ def test_update_does_not_touch_identity_fields(store: SqliteStore) -> None:
     order = new_order("0000000001", price=D("100.00"))
     with store.transaction() as tx:
         tx.insert_order(order, "20260302")
-        tx.update_order(replace(fill(order, 1, D("100")), price=D("1"), symbol="MSFT"))
+        tx.update_order(fill(order, 1, D("100"))._replace(price=D("1"), symbol="MSFT"))
     with store.read() as tx:
         loaded = tx.load_order_for_update("0000000001")
     assert loaded is not None and loaded.price == D("100.00") and loaded.symbol == "AAPL" and loaded.filled == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,7 @@ SELECT_ORDERS = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
 INSERT_ORDER = ("INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
                 + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")")
 # order_from_row builds an Order positionally from a row in this column order.
-assert tuple(f.name for f in fields(Order)) == ORDER_COLUMNS
+assert Order._fields == ORDER_COLUMNS
 
 
 def utc_text(moment: datetime) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -17,8 +16,7 @@ from localkis.wire.errors import GatewayError, OpsError, field_format_error, fie
 MAX_BODY_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class KisHeaders:
+class KisHeaders(NamedTuple):  # built on every request: a NamedTuple is built several times faster
     authorization: str
     appkey: str
     appsecret: str
