@@ -8,6 +8,7 @@ import platform
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -179,3 +180,38 @@ def write_result(name: str, runs: list[Run], **extra: Any) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+# wrk's two threads each step through order numbers two apart, so a run reaches about as far as it made
+# requests; this margin covers a thread that got ahead of the other.
+STRIDE = 1.5
+
+
+class Target:
+    """A running server and the wrk arguments that address the next unused open orders."""
+
+    def __init__(self, name: str, base: str, script: str, auth: tuple[str, str, str], first: int = 1) -> None:
+        self.name, self.base, self.script, self.auth, self.first = name, base, script, auth, first
+        self.runs: list[Run] = []
+
+    def run(self, workdir: Path, seconds: int, connections: int) -> Run:
+        result = wrk(self.name, self.base, self.script, workdir, seconds=seconds, connections=connections,
+                     args=[str(self.first), *self.auth])
+        # Each wrk thread steps through order numbers `threads` apart: skip past the furthest one used.
+        self.first += int(STRIDE * (result.ok + result.errors)) + 4 * connections
+        self.runs.append(result)
+        return result
+
+    def median(self) -> Run:
+        runs = self.runs
+        return Run(self.name, statistics.median(r.requests_per_s for r in runs), sum(r.ok for r in runs),
+                   sum(r.errors for r in runs), statistics.median(r.p50_ms for r in runs),
+                   statistics.median(r.p99_ms for r in runs))
+
+
+def alternate(targets: list[Target], workdir: Path, rounds: int, seconds: int, connections: int) -> None:
+    for r in range(rounds):
+        for target in targets if r % 2 == 0 else reversed(targets):
+            result = target.run(workdir, seconds, connections)
+            print(f"  round {r + 1}/{rounds} {target.name:<28} {result.requests_per_s:>9.1f} req/s"
+                  f"  p99 {result.p99_ms:.2f} ms", file=sys.stderr, flush=True)
