@@ -21,6 +21,9 @@ class Recorder:
     def close(self) -> None:
         self.closed = True
 
+    def is_closing(self) -> bool:
+        return self.closed
+
     def get_extra_info(self, name: str) -> Any:
         return f"extra {name}"
 
@@ -69,6 +72,17 @@ def test_close_sends_a_held_head_first_and_other_calls_pass_through() -> None:
 
     raw = asyncio.run(go())
     assert raw.closed and len(raw.writes) == 1 and raw.writes[0].startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_held_head_is_dropped_once_the_transport_is_closing() -> None:
+    async def go() -> Recorder:
+        raw = Recorder()
+        _TitleCaseTransport(raw).write(HEAD)
+        raw.closed = True  # the connection was lost before the end of the loop step
+        await asyncio.sleep(0)
+        return raw
+
+    assert asyncio.run(go()).writes == []
 
 
 def test_two_heads_in_a_row_keep_their_order() -> None:

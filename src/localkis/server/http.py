@@ -51,7 +51,8 @@ class _TitleCaseTransport:
     def flush(self) -> None:
         if self._head:
             head, self._head = self._head, b""
-            self._transport.write(head)
+            if not self._transport.is_closing():  # the peer went away meanwhile: nothing to send to
+                self._transport.write(head)
 
     def close(self) -> None:
         self.flush()
