@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -131,3 +132,23 @@ def test_a_failed_commit_reaches_every_caller(store: SqliteStore, db_path: Path)
     assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
     assert committed_orders(db_path) == []
     assert isinstance(run_together(store, [book])[0], Order)  # the store goes on afterwards
+
+
+def test_a_loop_closed_during_a_commit_does_not_wedge_the_store(store: SqliteStore, db_path: Path) -> None:
+    """A loop that closes while its batch commits (a shutdown, an abandoned test loop) never runs the
+    commit's callback; the store must not wait for that callback forever."""
+    hold = threading.Event()
+    store._committer.submit(hold.wait, 10)  # the commit queues behind this until we let it go
+    loop = asyncio.new_event_loop()
+    abandoned = loop.create_task(store.run(book))
+    loop.run_until_complete(asyncio.sleep(0.01))  # the batch runs and waits for the committer thread
+    assert not abandoned.done()
+    abandoned.cancel()
+    loop.close()
+    hold.set()
+
+    async def next_caller() -> Order:
+        return await asyncio.wait_for(store.run(book), timeout=10)  # a wedged store fails, not hangs
+
+    result = asyncio.run(next_caller())
+    assert len(committed_orders(db_path)) == 2 and result.order_no in committed_orders(db_path)

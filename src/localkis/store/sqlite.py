@@ -70,6 +70,7 @@ class SqliteStore:
         self._pending: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
         self._committing = False
+        self._committing_loop: asyncio.AbstractEventLoop | None = None
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
         self._migrate()
         # Reads get a connection of their own: in WAL they see the last commit without waiting for a
@@ -132,6 +133,10 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
+        if self._committing and self._committing_loop is not None and self._committing_loop.is_closed():
+            # The loop that was waiting for the last commit is gone (its callback will never run);
+            # that commit has finished or will, releasing the lock: carry on from this loop.
+            self._committing = False
         if not self._flush_scheduled and not self._committing:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
@@ -153,6 +158,7 @@ class SqliteStore:
             raise
         self._committing = True
         loop = asyncio.get_running_loop()
+        self._committing_loop = loop
         committed = loop.run_in_executor(self._committer, self._commit)
         committed.add_done_callback(lambda done: self._answer(outcomes, done))
 
