@@ -35,7 +35,7 @@ class SqliteTransaction(SqlTransaction):
     def next_order_no(self) -> str:
         # The counter row is read once per transaction and written back once before the commit
         # (`flush_counters`): the write lock is held throughout, so no other writer can interleave. A
-        # number handed to work that was then rolled back to its savepoint is simply skipped.
+        # number handed to work that then failed is simply skipped.
         if self._last_order_no is None:
             row = self._x("SELECT value FROM counters WHERE name = 'order_no'").fetchone()
             self._last_order_no = self._stored_order_no = int(row[0])
@@ -153,9 +153,11 @@ class SqliteStore:
             if outcomes is None:
                 outcomes = self._run_batch(batch, savepoints=True)
                 assert outcomes is not None
-        except BaseException as exc:
+        except BaseException as exc:  # e.g. BEGIN timed out: every caller of the batch gets the error
             self._abort_batch(batch, exc)
-            raise
+            if not isinstance(exc, Exception):
+                raise
+            return
         self._committing = True
         loop = asyncio.get_running_loop()
         self._committing_loop = loop
