@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,18 +23,6 @@ from localkis.store.sqlite import SqliteStore, SqliteTransaction
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 COMMAND = NewOrder(account="12345678-01", env=Env.REAL, exchange=Exchange.NASD, symbol="AAPL", side=Side.BUY,
                    order_type="00", quantity=10, price=Decimal("190.00"), tr_id="TTTT1002U")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "localkis.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(db_path)
-    yield s
-    s.close()
 
 
 def book(tx: SqliteTransaction) -> Order:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -38,18 +37,6 @@ KST = ZoneInfo("Asia/Seoul")
 T0 = datetime(2026, 3, 2, 15, 0, 0, 123456, tzinfo=KST)
 ACCOUNT = "12345678-01"
 OTHER = "87654321-01"
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "localkis.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(db_path)
-    yield s
-    s.close()
 
 
 def new_order(order_no: str, *, exchange: Exchange = Exchange.NASD, account: str = ACCOUNT, quantity: int = 10,
