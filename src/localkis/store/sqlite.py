@@ -69,7 +69,7 @@ class SqliteStore:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._pending: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
-        self._committing = False
+        # The loop waiting for the batch being committed; None when no commit is in flight.
         self._committing_loop: asyncio.AbstractEventLoop | None = None
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
         self._migrate()
@@ -133,11 +133,11 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
-        if self._committing and self._committing_loop is not None and self._committing_loop.is_closed():
+        if self._committing_loop is not None and self._committing_loop.is_closed():
             # The loop that was waiting for the last commit is gone (its callback will never run);
             # that commit has finished or will, releasing the lock: carry on from this loop.
-            self._committing = False
-        if not self._flush_scheduled and not self._committing:
+            self._committing_loop = None
+        if not self._flush_scheduled and self._committing_loop is None:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
         return await future
@@ -158,7 +158,6 @@ class SqliteStore:
             if not isinstance(exc, Exception):
                 raise
             return
-        self._committing = True
         loop = asyncio.get_running_loop()
         self._committing_loop = loop
         committed = loop.run_in_executor(self._committer, self._commit)
@@ -221,7 +220,7 @@ class SqliteStore:
                 future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
 
     def _answer(self, outcomes: list[tuple[asyncio.Future[Any], bool, Any]], committed: asyncio.Future[None]) -> None:
-        self._committing = False
+        self._committing_loop = None
         failure = committed.exception()
         for future, ok, value in outcomes:
             if future.done():  # the caller went away (cancelled)
