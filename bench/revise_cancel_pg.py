@@ -14,8 +14,6 @@ postgresql://postgres@127.0.0.1:5432/test). Loopback only; bounded by --seconds.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -23,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import psycopg
 from common import (
     REVISE_CANCEL_LUA,
     Target,
@@ -34,26 +31,12 @@ from common import (
     print_table,
     write_result,
 )
-
-PG = os.environ.get("LOCALKIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def database() -> Iterator[str]:
-    """A fresh database on the PostgreSQL server, dropped afterwards."""
-    name = f"localkis_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"'.encode())
-    try:
-        yield PG.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+from tests.pg import fresh_database  # importable once common has put the repository on sys.path
 
 
 @contextmanager
 def server(processes: int, orders: int, workdir: Path) -> Iterator[Target]:
-    with database() as url:
+    with fresh_database() as url:  # tests/pg.py: LOCALKIS_TEST_PG, created and dropped
         preload(url, orders)
         with localkis_server(url, workdir, workers=processes) as (base, token, appkey, appsecret):
             yield Target(f"{processes} process(es)", base, REVISE_CANCEL_LUA, (token, appkey, appsecret))
