@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -125,25 +125,34 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, path: str = 
         time.sleep(0.2)
 
 
+class BenchServer(NamedTuple):
+    base: str
+    token: str
+    appkey: str
+    appsecret: str
+    pid: int
+
+
 @contextmanager
-def localkis_server(db_url: str, workdir: Path, *, workers: int = 1) -> Iterator[tuple[str, str, str, str]]:
-    """A running `localkis serve`; yields (base URL, token, appkey, appsecret)."""
+def localkis_server(db_url: str, workdir: Path, *, workers: int = 1,
+                    env: dict[str, str] | None = None) -> Iterator[BenchServer]:
+    """A running `localkis serve` with a fresh app and its token (`env`: the server's environment)."""
     appkey, appsecret = make_appkey(), make_appsecret()
-    config = workdir / "bench.toml"
-    config.write_text(config_text(appkey, appsecret), encoding="utf-8")
     port = free_port()
+    config = workdir / f"bench-{port}.toml"
+    config.write_text(config_text(appkey, appsecret), encoding="utf-8")
     log = workdir / f"localkis-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "localkis", "serve", "--config", str(config), "--db", db_url,
                                  "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=workdir)
+                                stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, log)
         time.sleep(2 if workers > 1 else 0)  # let every worker finish starting
         token = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
                                                          "appsecret": appsecret}).json()["access_token"]
-        yield base, token, appkey, appsecret
+        yield BenchServer(base, token, appkey, appsecret, proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)

@@ -23,11 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
-from common import REVISE_CANCEL_LUA, STRIDE, Target, config_text, need_wrk, wait_ready
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.serverproc import free_port, make_appkey, make_appsecret
+from common import REVISE_CANCEL_LUA, STRIDE, Target, localkis_server, need_wrk
 
 PRELOAD = """
 import sys
@@ -41,28 +37,12 @@ preload({url!r}, {count})
 def build_server(name: str, src: Path, workdir: Path, orders: int) -> Iterator[tuple[Target, int]]:
     """`localkis serve` importing the package from `src`; yields its target and process id."""
     env = dict(os.environ, PYTHONPATH=str(src.resolve()))
-    appkey, appsecret = make_appkey(), make_appsecret()
-    config = workdir / f"{name}.toml"
-    config.write_text(config_text(appkey, appsecret), encoding="utf-8")
     db = f"sqlite:///{workdir / name}.db"
     # The preload runs with the build's own code, so its schema is the build's.
     subprocess.run([sys.executable, "-c", PRELOAD.format(bench=str(Path(__file__).parent), url=db, count=orders)],
                    env=env, check=True)
-    port = free_port()
-    log = workdir / f"{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "localkis", "serve", "--config", str(config), "--db", db,
-                                 "--port", str(port), "--log-level", "warning"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=workdir)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc, log)
-        token = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
-                                                         "appsecret": appsecret}).json()["access_token"]
-        yield Target(name, base, REVISE_CANCEL_LUA, (token, appkey, appsecret)), proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    with localkis_server(db, workdir, env=env) as lk:
+        yield Target(name, lk.base, REVISE_CANCEL_LUA, (lk.token, lk.appkey, lk.appsecret)), lk.pid
 
 
 def main_thread_cpu(pid: int) -> float:

@@ -38,8 +38,8 @@ from tests.pg import fresh_database  # importable once common has put the reposi
 def server(processes: int, orders: int, workdir: Path) -> Iterator[Target]:
     with fresh_database() as url:  # tests/pg.py: LOCALKIS_TEST_PG, created and dropped
         preload(url, orders)
-        with localkis_server(url, workdir, workers=processes) as (base, token, appkey, appsecret):
-            yield Target(f"{processes} process(es)", base, REVISE_CANCEL_LUA, (token, appkey, appsecret))
+        with localkis_server(url, workdir, workers=processes) as lk:
+            yield Target(f"{processes} process(es)", lk.base, REVISE_CANCEL_LUA, (lk.token, lk.appkey, lk.appsecret))
 
 
 def main() -> int:

@@ -64,8 +64,8 @@ def localkis_target(name: str, workdir: Path, book: int, orders: int) -> Iterato
     for the load to revise and cancel (numbers after the book's)."""
     db = workdir / f"{name.replace(' ', '_')}.db"
     preload(f"sqlite:///{db}", book + orders, label=f"open orders for {name}")
-    with localkis_server(f"sqlite:///{db}", workdir) as (base, token, appkey, appsecret):
-        yield Target(name, base, REVISE_CANCEL_LUA, (token, appkey, appsecret), first=book + 1)
+    with localkis_server(f"sqlite:///{db}", workdir) as lk:
+        yield Target(name, lk.base, REVISE_CANCEL_LUA, (lk.token, lk.appkey, lk.appsecret), first=book + 1)
 
 
 def check_supply(target: Target, supplied: int) -> None:
