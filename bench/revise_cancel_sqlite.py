@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.serverproc import free_port
 
 # Requests per second localkis will not reach here: sizes the first preload so no run runs dry.
-MAX_RATE = 8_000
+MAX_RATE = 20_000
 @contextmanager
 def floor_server(workdir: Path) -> Iterator[Target]:
     port = free_port()
