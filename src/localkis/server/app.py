@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -117,13 +117,31 @@ def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = 
 
 @dataclass
 class Context:
-    """What a KIS route handler gets after the gateway checks."""
+    """What a KIS route handler gets after the gateway checks; `now` is the request's time."""
 
     request: Request
     headers: KisHeaders
     app: App
     spec: TrSpec
     raw_headers: dict[str, str]
+    now: datetime
+
+
+class GatewayPass(NamedTuple):
+    """What the checks that depend only on a request's headers found for one header set."""
+
+    raw: dict[str, str]  # the headers by lowercase name; shared between requests, never changed
+    headers: KisHeaders
+    app: App
+    token: str
+    spec: TrSpec
+
+
+# Header sets remembered per route. A bot sends the same few over and over (only Content-Length
+# moves with the body); a client that varies them just empties the memory now and then.
+GATEWAY_MEMORY = 1024
+
+_REVISION_KINDS = {k.value: k for k in RevisionKind}  # a dict look-up, not an Enum call, per request
 
 
 Handler = Callable[[Context], Awaitable[Response]]
@@ -159,38 +177,62 @@ class LocalKis:
 
     # --- gateway -----------------------------------------------------------------------------------
     def kis(self, api: Api, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        # Header sets that passed every check that depends on the headers alone (app keys, token
+        # syntax, TR ID, corporate fields): a repeat skips them. The token itself, which can expire or
+        # be revoked, and the rate limit are checked on every request.
+        passed: dict[tuple[tuple[bytes, bytes], ...], GatewayPass] = {}
+
         async def endpoint(request: Request) -> Response:
+            key = tuple(request.scope["headers"])
+            known = passed.get(key)
             # One dict of the request headers (ASGI names are lowercase): O(1) look-ups from here on.
-            raw = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
-            tr_id = raw.get("tr_id", "")
-            gt_uid = raw.get("gt_uid", "")
+            raw = known.raw if known is not None else {k.decode("latin-1"): v.decode("latin-1") for k, v in key}
             env: Env | None = None
             try:
-                headers = parse_headers(raw)
-                app = self.apps.authenticate(headers.appkey, headers.appsecret)
-                env = app.env
-                token = bearer_token(headers.authorization)
-                record = self.tokens.cached(token, time.monotonic())
-                if record is None:
-                    record = await self.db(self.tokens.load, token, time.monotonic())
-                self.tokens.verify(app, record, self.clock.now())
-                spec = self._tr_spec(app, headers.tr_id, api)
-                check_corporate(headers)
-                if headers.custtype == "B" and app.env is Env.MOCK:
-                    raise GatewayError(Gateway.CORPORATE_NO_MOCK)
-                self.rate.hit(app, time.time())
-                return await handler(Context(request, headers, app, spec, raw))
+                now = self.clock.now()
+                if known is None:
+                    known = await self._gateway(api, raw, now)
+                    if len(passed) >= GATEWAY_MEMORY:
+                        passed.clear()
+                    passed[key] = known
+                else:
+                    record = self.tokens.cached(known.token, time.monotonic())
+                    if record is None:  # not checked lately: read it from the store
+                        await self._check_token(known.app, known.token, now)
+                    else:
+                        self.tokens.verify(known.app, record, now)
+                env = known.app.env
+                self.rate.hit(known.app, time.time())
+                return await handler(Context(request, known.headers, known.app, known.spec, raw, now))
             except WireError as exc:
-                return kis_response(exc.body(), exc.status, tr_id=tr_id, gt_uid=gt_uid)
+                return kis_response(exc.body(), exc.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
             except BusinessError as exc:
                 err = business_error(exc.reason, env or Env.REAL)
-                return kis_response(err.body(), err.status, tr_id=tr_id, gt_uid=gt_uid)
+                return kis_response(err.body(), err.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
             except Exception:
                 log.exception("unexpected error on %s %s", request.method, request.url.path)
                 err500 = GatewayError(Gateway.SERVER_ERROR)
-                return kis_response(err500.body(), 500, tr_id=tr_id, gt_uid=gt_uid)
+                return kis_response(err500.body(), 500, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
 
         return endpoint
+
+    async def _gateway(self, api: Api, raw: dict[str, str], now: datetime) -> GatewayPass:
+        """Every gateway check, in the order KIS's gateway applies them."""
+        headers = parse_headers(raw)
+        app = self.apps.authenticate(headers.appkey, headers.appsecret)
+        token = bearer_token(headers.authorization)
+        await self._check_token(app, token, now)
+        spec = self._tr_spec(app, headers.tr_id, api)
+        check_corporate(headers)
+        if headers.custtype == "B" and app.env is Env.MOCK:
+            raise GatewayError(Gateway.CORPORATE_NO_MOCK)
+        return GatewayPass(raw, headers, app, token, spec)
+
+    async def _check_token(self, app: App, token: str, now: datetime) -> None:
+        record = self.tokens.cached(token, time.monotonic())
+        if record is None:
+            record = await self.db(self.tokens.load, token, time.monotonic())
+        self.tokens.verify(app, record, now)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store-bound call: in a worker thread where the store runs transactions concurrently
@@ -265,7 +307,7 @@ class LocalKis:
                            side=ctx.spec.side, order_type=fields["ORD_DVSN"] or "00",
                            quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                            tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        order = await self.store.run(self.desk.place_work(command, self.clock.now()))
+        order = await self.store.run(self.desk.place_work(command, ctx.now))
         message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), order))
 
@@ -273,15 +315,14 @@ class LocalKis:
         fields = check_fields(await self._body(ctx), REVISE_CANCEL_BODY)
         account = self._account(ctx, fields)
         exchange = self._order_exchange(ctx, fields["OVRS_EXCG_CD"])
-        try:
-            kind = RevisionKind(fields["RVSE_CNCL_DVSN_CD"])
-        except ValueError:
-            raise BusinessError(Reason.BAD_REVISE_CANCEL_CODE, fields["RVSE_CNCL_DVSN_CD"]) from None
+        kind = _REVISION_KINDS.get(fields["RVSE_CNCL_DVSN_CD"])
+        if kind is None:
+            raise BusinessError(Reason.BAD_REVISE_CANCEL_CODE, fields["RVSE_CNCL_DVSN_CD"])
         request = RevisionRequest(kind=kind, account=account, env=ctx.app.env, exchange=exchange,
                                   symbol=fields["PDNO"], original_no=fields["ORGN_ODNO"],
                                   quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                                   tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        record = await self.store.run(self.desk.revise_or_cancel_work(request, self.clock.now()))
+        record = await self.store.run(self.desk.revise_or_cancel_work(request, ctx.now))
         message = codes.REVISE_OK if kind is RevisionKind.REVISE else codes.CANCEL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), record))
 
