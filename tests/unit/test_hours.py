@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import KST, MarketHours, SessionState, Window, local_date
 from localkis.protocol.env import Env
-from localkis.protocol.exchanges import Exchange
+from localkis.protocol.exchanges import EXCHANGES, Exchange
 
 S = SessionState
 RANGE = (date(2025, 10, 1), date(2027, 12, 31))
@@ -288,6 +289,20 @@ def test_naive_datetimes_are_refused(mh: MarketHours) -> None:
         mh.session(Exchange.NASD, datetime(2026, 11, 27, 23, 30))
     with pytest.raises(ValueError):
         local_date(Exchange.NASD, datetime(2026, 11, 27, 23, 30))
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(st.sampled_from(list(Exchange)),
+                          st.datetimes(datetime(2025, 1, 1), datetime(2028, 1, 1)),
+                          st.sampled_from([UTC, KST])), min_size=1, max_size=30))
+def test_local_date_remembered_day_agrees_with_conversion(asks: list[tuple[Exchange, datetime, tzinfo]]) -> None:
+    """local_date remembers each market's last day; whatever the order of questions (near midnights,
+    across DST changes, in UTC or not) it answers as a plain time-zone conversion does."""
+    for exchange, naive, zone in asks:
+        for moment in (naive.replace(tzinfo=zone), naive.replace(hour=0, minute=0, tzinfo=zone),
+                       naive.replace(hour=0, minute=0, tzinfo=zone) - timedelta(microseconds=1)):
+            expected = moment.astimezone(ZoneInfo(EXCHANGES[exchange].timezone)).date()
+            assert local_date(exchange, moment) == expected, (exchange, moment)
 
 
 def test_local_date() -> None:

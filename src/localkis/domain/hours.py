@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -113,14 +113,37 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
+# Per market, the local day last asked for, as [start, end) in UTC: most instants asked about fall in
+# it, and two comparisons cost far less than a time-zone conversion (which runs on every order).
+_LOCAL_DAYS: dict[Market, tuple[datetime, datetime, date]] = {}
+
+
 def local_date(exchange: Exchange, now: datetime) -> date:
     """The exchange-local calendar date of an instant (for US: the New York date)."""
-    return _aware(now).astimezone(_TZ[_market(exchange)]).date()
+    market = _market(exchange)
+    known = _LOCAL_DAYS.get(market)
+    if known is not None and now.tzinfo is UTC and known[0] <= now < known[1]:
+        return known[2]
+    zone = _TZ[market]
+    day = _aware(now).astimezone(zone).date()
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    if start <= now < end:
+        _LOCAL_DAYS[market] = (start, end, day)
+    return day
+
+
+_COMPACT_DATES: dict[date, str] = {}
 
 
 def compact_date(day: date) -> str:
     """YYYYMMDD, as KIS writes dates (the same as strftime("%Y%m%d"), without its cost on the hot path)."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    text = _COMPACT_DATES.get(day)
+    if text is None:
+        if len(_COMPACT_DATES) > 4096:  # dates of a long replay: keep the memo small
+            _COMPACT_DATES.clear()
+        text = _COMPACT_DATES[day] = f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    return text
 
 
 def _weekday_rule(market: Market, day: date) -> bool:
