@@ -122,11 +122,23 @@ class Order(NamedTuple):
     def average_fill_price(self) -> Decimal:
         return self.filled_amount / self.filled if self.filled else Decimal(0)
 
-    def apply(self, event: Event, **changes: object) -> Order:
+    def apply(self, event: Event, *, filled: int | None = None, filled_amount: Decimal | None = None,
+              cancelled: int | None = None, revised_away: int | None = None) -> Order:
         """A copy after `event`, with the given quantity fields changed; checks the invariant."""
-        changed = self._replace(state=transition(self.state, event), **changes)  # type: ignore[arg-type]
+        # The state and the quantities are the last five fields: copy the rest as one slice (a
+        # NamedTuple's `_replace` walks every field by name, and this runs on every revise and cancel).
+        changed = Order._make((
+            *self[:_STATE_FIELD], transition(self.state, event),
+            self.filled if filled is None else filled,
+            self.filled_amount if filled_amount is None else filled_amount,
+            self.cancelled if cancelled is None else cancelled,
+            self.revised_away if revised_away is None else revised_away))
         check_invariant(changed)
         return changed
+
+
+_STATE_FIELD = Order._fields.index("state")
+assert Order._fields[_STATE_FIELD:] == ("state", "filled", "filled_amount", "cancelled", "revised_away")
 
 
 def check_invariant(order: Order) -> None:

@@ -27,7 +27,8 @@ assert Order._fields == ORDER_COLUMNS
 
 def utc_text(moment: datetime) -> str:
     """Instants are stored as UTC ISO text, so text order is time order."""
-    return moment.astimezone(UTC).isoformat()
+    # The server clock already gives UTC: skip the conversion then (it is on every order's insert).
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
 
 
 def order_values(order: Order) -> tuple[Any, ...]:
