@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from localkis.domain.orders import NewOrder, Order, place
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
+from localkis.store.base import LastTrade
 from localkis.store.sqlite import SqliteStore, SqliteTransaction
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -140,3 +142,22 @@ def test_a_loop_closed_during_a_commit_does_not_wedge_the_store(store: SqliteSto
 
     result = asyncio.run(next_caller())
     assert len(committed_orders(db_path)) == 2 and result.order_no in committed_orders(db_path)
+
+
+def test_a_rolled_back_piece_leaves_nothing_in_what_the_batch_remembers(store: SqliteStore) -> None:
+    """The transaction remembers last trades it read or wrote; a piece rolled back to its savepoint
+    must not leave its trade there for the pieces after it."""
+    old = LastTrade(Exchange.NASD, "AAPL", Decimal("190.00"), None, NOW, "20260302", None, "")
+    with store.transaction() as tx:
+        tx.set_last_trade(old)
+
+    def trade_then_refuse(tx: SqliteTransaction) -> Order:
+        tx.last_trade(Exchange.NASD, "AAPL")  # remembered...
+        tx.set_last_trade(replace(old, price=Decimal("1.00")))  # ...then overwritten, and undone below
+        raise Refused("wrote a trade, then refused")
+
+    def read(tx: SqliteTransaction) -> LastTrade | None:
+        return tx.last_trade(Exchange.NASD, "AAPL")
+
+    results = run_together(store, [read, trade_then_refuse, read])
+    assert results[0] == old and isinstance(results[1], Refused) and results[2] == old

@@ -99,6 +99,13 @@ class SqlTransaction(ABC):
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
+        # Last trades read or written in this transaction: a batch of revisions asks for the same
+        # instrument's again and again. Only `set_last_trade` writes them, and keeps this current.
+        self._last_trades: dict[tuple[Exchange, str], LastTrade | None] = {}
+
+    def forget_reads(self) -> None:
+        """Drop what this transaction remembers; call after rolling part of it back."""
+        self._last_trades.clear()
 
     def _x(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
         if self.placeholder != "?":
@@ -266,13 +273,16 @@ class SqlTransaction(ABC):
 
     # --- prices ------------------------------------------------------------------------------------
     def last_trade(self, exchange: Exchange, symbol: str) -> LastTrade | None:
+        key = (exchange, symbol)
+        if key in self._last_trades:
+            return self._last_trades[key]
         row = self._x("SELECT price, size_left, at, session_date, regular_price, regular_date FROM last_trades"
                       " WHERE exchange = ? AND symbol = ?", (exchange.value, symbol)).fetchone()
-        if row is None:
-            return None
-        return LastTrade(exchange, symbol, Decimal(row[0]), None if row[1] is None else int(row[1]),
-                         datetime.fromisoformat(row[2]), str(row[3]),
-                         Decimal(row[4]) if row[4] else None, str(row[5]))
+        trade = None if row is None else LastTrade(
+            exchange, symbol, Decimal(row[0]), None if row[1] is None else int(row[1]),
+            datetime.fromisoformat(row[2]), str(row[3]), Decimal(row[4]) if row[4] else None, str(row[5]))
+        self._last_trades[key] = trade
+        return trade
 
     def set_last_trade(self, trade: LastTrade) -> None:
         self._x("INSERT INTO last_trades (exchange, symbol, price, size_left, at, session_date, regular_price,"
@@ -283,6 +293,7 @@ class SqlTransaction(ABC):
                 (trade.exchange.value, trade.symbol, str(trade.price), trade.size_left, utc_text(trade.at),
                  trade.session_date, "" if trade.regular_price is None else str(trade.regular_price),
                  trade.regular_date))
+        self._last_trades[(trade.exchange, trade.symbol)] = trade
 
     def last_trades(self) -> list[LastTrade]:
         rows = self._x("SELECT exchange, symbol FROM last_trades").fetchall()

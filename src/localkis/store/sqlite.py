@@ -186,6 +186,7 @@ class SqliteStore:
                 if savepoints:
                     conn.execute("ROLLBACK TO work")
                     conn.execute("RELEASE work")
+                    tx.forget_reads()  # it may remember what the rolled-back piece wrote
                 elif conn.total_changes != changes:
                     conn.execute("ROLLBACK")
                     return None
