@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--max-rate", type=int, default=8000, help="sizes the preload: a rate no build reaches")
+    parser.add_argument("--max-rate", type=int, default=20_000, help="sizes the preload: a rate no build reaches")
     args = parser.parse_args()
     need_wrk()
     orders = int(STRIDE * args.max_rate * args.seconds * args.rounds) + 8 * args.connections * args.rounds
