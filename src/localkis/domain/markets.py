@@ -97,8 +97,10 @@ def tick_table(exchange: Exchange, *, topix500: bool = False, on: date | None = 
     rows = TICK_TABLES[book]
     if on is None:
         return rows[-1]
-    in_force = [row for row in rows if row.since <= on]
-    return in_force[-1] if in_force else rows[0]
+    for row in reversed(rows):  # newest first: the current table is found at once
+        if row.since <= on:
+            return row
+    return rows[0]
 
 
 def tick_size(

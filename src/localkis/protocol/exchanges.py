@@ -77,10 +77,10 @@ US_EXCHANGES: frozenset[Exchange] = frozenset({Exchange.NASD, Exchange.NYSE, Exc
 
 def parse_exchange(code: str) -> Exchange | None:
     """The exchange for an `OVRS_EXCG_CD` value, or None if KIS does not know it."""
-    try:
-        return Exchange(code)
-    except ValueError:
-        return None
+    return _BY_CODE.get(code)
+
+
+_BY_CODE = {e.value: e for e in Exchange}  # a dict look-up costs a fraction of an Enum call per request
 
 
 def inquiry_scope(exchange: Exchange) -> frozenset[Exchange]:
