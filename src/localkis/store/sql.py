@@ -32,10 +32,12 @@ def utc_text(moment: datetime) -> str:
 
 
 def order_values(order: Order) -> tuple[Any, ...]:
-    return (order.order_no, order.original_no, order.kind.value, order.account, order.env.value,
-            order.exchange.value, order.symbol, order.side.value, order.order_type, order.quantity,
+    # `_value_` is the member's stored value: `.value` is a property, several times dearer, and every
+    # order write converts five enums.
+    return (order.order_no, order.original_no, order.kind._value_, order.account, order.env._value_,
+            order.exchange._value_, order.symbol, order.side._value_, order.order_type, order.quantity,
             str(order.price), utc_text(order.created_at), order.tr_id, order.branch,
-            order.manager_order_no, order.state.value, order.filled, str(order.filled_amount),
+            order.manager_order_no, order.state._value_, order.filled, str(order.filled_amount),
             order.cancelled, order.revised_away)
 
 
@@ -127,7 +129,7 @@ class SqlTransaction(ABC):
         self._x(
             "UPDATE orders SET state = ?, filled = ?, filled_amount = ?, cancelled = ?, revised_away = ?"
             " WHERE order_no = ?",
-            (order.state.value, order.filled, str(order.filled_amount), order.cancelled,
+            (order.state._value_, order.filled, str(order.filled_amount), order.cancelled,
              order.revised_away, order.order_no))
 
     def load_order_for_update(self, order_no: str) -> Order | None:
