@@ -7,7 +7,6 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
@@ -102,7 +101,7 @@ _JSON_CONTENT_TYPE = (b"Content-Type", b"application/json; charset=utf-8")
 
 
 def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = "",
-                 tr_cont: str | None = None, gt_uid: str = "") -> Response:
+                 tr_cont: str | None = None, gt_uid: str = "") -> KisResponse:
     """A JSON response whose standard headers are Title-Cased and KIS's own lowercase (A7, B7)."""
     content = out.dumps(body)
     raw = [_JSON_CONTENT_TYPE, (b"Content-Length", str(len(content)).encode())]
@@ -115,16 +114,21 @@ def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = 
     return KisResponse(content, status, raw)
 
 
-@dataclass
-class Context:
+class Context(NamedTuple):
     """What a KIS route handler gets after the gateway checks; `now` is the request's time."""
 
-    request: Request
+    scope: Scope
+    receive: Receive
     headers: KisHeaders
     app: App
     spec: TrSpec
     raw_headers: dict[str, str]
     now: datetime
+
+    @property
+    def request(self) -> Request:
+        """The Starlette request, for handlers that read the query string (built only when asked)."""
+        return Request(self.scope, self.receive)
 
 
 class GatewayPass(NamedTuple):
@@ -144,7 +148,8 @@ GATEWAY_MEMORY = 1024
 _REVISION_KINDS = {k.value: k for k in RevisionKind}  # a dict look-up, not an Enum call, per request
 
 
-Handler = Callable[[Context], Awaitable[Response]]
+Handler = Callable[[Context], Awaitable[KisResponse]]
+KisEndpoint = Callable[[Scope, Receive], Awaitable[KisResponse]]
 
 
 class LocalKis:
@@ -176,14 +181,14 @@ class LocalKis:
                                     for p in account.positions], self.clock.now())
 
     # --- gateway -----------------------------------------------------------------------------------
-    def kis(self, api: Api, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def kis(self, api: Api, handler: Handler) -> KisEndpoint:
         # Header sets that passed every check that depends on the headers alone (app keys, token
         # syntax, TR ID, corporate fields): a repeat skips them. The token itself, which can expire or
         # be revoked, and the rate limit are checked on every request.
         passed: dict[tuple[tuple[bytes, bytes], ...], GatewayPass] = {}
 
-        async def endpoint(request: Request) -> Response:
-            key = tuple(request.scope["headers"])
+        async def endpoint(scope: Scope, receive: Receive) -> KisResponse:
+            key = tuple(scope["headers"])
             known = passed.get(key)
             # One dict of the request headers (ASGI names are lowercase): O(1) look-ups from here on.
             raw = known.raw if known is not None else {k.decode("latin-1"): v.decode("latin-1") for k, v in key}
@@ -203,14 +208,14 @@ class LocalKis:
                         self.tokens.verify(known.app, record, now)
                 env = known.app.env
                 self.rate.hit(known.app, time.time())
-                return await handler(Context(request, known.headers, known.app, known.spec, raw, now))
+                return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now))
             except WireError as exc:
                 return kis_response(exc.body(), exc.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
             except BusinessError as exc:
                 err = business_error(exc.reason, env or Env.REAL)
                 return kis_response(err.body(), err.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
             except Exception:
-                log.exception("unexpected error on %s %s", request.method, request.url.path)
+                log.exception("unexpected error on %s %s", scope["method"], scope["path"])
                 err500 = GatewayError(Gateway.SERVER_ERROR)
                 return kis_response(err500.body(), 500, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
 
@@ -264,7 +269,7 @@ class LocalKis:
             raise GatewayError(Gateway.BAD_REQUEST)
         chunks: list[bytes] = []
         size = 0
-        receive = ctx.request.receive
+        receive = ctx.receive
         while True:  # a chunked body has no declared length: cap it as it comes
             message = await receive()
             if message["type"] != "http.request":  # the client went away
@@ -294,11 +299,11 @@ class LocalKis:
             raise OpsError(Ops.BAD_MARKET)
         return exchange
 
-    def _reply(self, ctx: Context, body: Mapping[str, object], tr_cont: str | None = None) -> Response:
+    def _reply(self, ctx: Context, body: Mapping[str, object], tr_cont: str | None = None) -> KisResponse:
         return kis_response(body, tr_id=ctx.headers.tr_id, tr_cont=tr_cont, gt_uid=ctx.headers.gt_uid)
 
     # --- orders ------------------------------------------------------------------------------------
-    async def order(self, ctx: Context) -> Response:
+    async def order(self, ctx: Context) -> KisResponse:
         fields = check_fields(await self._body(ctx), ORDER_BODY)
         account = self._account(ctx, fields)
         exchange = self._order_exchange(ctx, fields["OVRS_EXCG_CD"])
@@ -311,7 +316,7 @@ class LocalKis:
         message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), order))
 
-    async def revise_cancel(self, ctx: Context) -> Response:
+    async def revise_cancel(self, ctx: Context) -> KisResponse:
         fields = check_fields(await self._body(ctx), REVISE_CANCEL_BODY)
         account = self._account(ctx, fields)
         exchange = self._order_exchange(ctx, fields["OVRS_EXCG_CD"])
@@ -345,7 +350,7 @@ class LocalKis:
             return "M" if continuing else "F"
         return "E" if continuing else "D"
 
-    async def inquire_nccs(self, ctx: Context) -> Response:
+    async def inquire_nccs(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), INQUIRE_NCCS_QUERY)
         account = self._account(ctx, q)
         exchange = parse_exchange(q["OVRS_EXCG_CD"])
@@ -366,7 +371,7 @@ class LocalKis:
         body = out.ok(message, ctx_area_fk200=fk, ctx_area_nk200=nk, output=output)
         return self._reply(ctx, body, self._tr_cont(after is not None, more))
 
-    async def inquire_ccnl(self, ctx: Context) -> Response:
+    async def inquire_ccnl(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), INQUIRE_CCNL_QUERY)
         account = self._account(ctx, q)
         mock = ctx.app.env is Env.MOCK
@@ -442,7 +447,7 @@ class LocalKis:
             raise field_format_error("CTX_AREA_NK200")
         return parts[3], parts[4]
 
-    async def inquire_balance(self, ctx: Context) -> Response:
+    async def inquire_balance(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), INQUIRE_BALANCE_QUERY)
         account = self._account(ctx, q)
         code, currency = q["OVRS_EXCG_CD"], q["TR_CRCY_CD"]
@@ -463,7 +468,7 @@ class LocalKis:
                       output2=acct.balance_totals(listed, bought))
         return self._reply(ctx, body, self._tr_cont(after is not None, more))
 
-    async def inquire_psamount(self, ctx: Context) -> Response:
+    async def inquire_psamount(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), INQUIRE_PSAMOUNT_QUERY)
         account = self._account(ctx, q)
         exchange = parse_exchange(q["OVRS_EXCG_CD"])
@@ -481,7 +486,7 @@ class LocalKis:
         # A single page, but tr_cont is sent: KIS's samples read it from every response.
         return self._reply(ctx, out.ok(codes.INQUIRY_OK, output=output), "D")
 
-    async def inquire_present_balance(self, ctx: Context) -> Response:
+    async def inquire_present_balance(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), INQUIRE_PRESENT_BALANCE_QUERY)
         account = self._account(ctx, q)
         nation = q["NATN_CD"]
@@ -509,7 +514,7 @@ class LocalKis:
             body = out.ok(message, output1=output1, output2=output2, output3=output3)
         return self._reply(ctx, body, "D")
 
-    async def price(self, ctx: Context) -> Response:
+    async def price(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), PRICE_QUERY)
         exchange = QUOTE_CODES.get(q["EXCD"])
         instrument = self.desk.instruments.get((exchange, q["SYMB"])) if exchange else None
@@ -527,7 +532,7 @@ class LocalKis:
                   "rate": f"{rate:f}", "tvol": "0", "tamt": "0", "ordy": "매수가능"}
         return self._reply(ctx, out.ok(codes.QUOTE_OK, output=output), "D")
 
-    async def search_info(self, ctx: Context) -> Response:
+    async def search_info(self, ctx: Context) -> KisResponse:
         q = check_fields(query_upper(ctx.request.query_params), SEARCH_INFO_QUERY)
         exchange = SEARCH_TYPE_CODES.get(q["PRDT_TYPE_CD"])
         instrument = self.desk.instruments.get((exchange, q["PDNO"])) if exchange else None
@@ -816,10 +821,11 @@ KIS_ROUTES: tuple[tuple[str, str, Api, str], ...] = (
 
 
 class KisApp:
-    """The ASGI entry: KIS routes are dispatched straight from a dict (no middleware stack on the hot
-    path; their endpoints catch every error themselves); everything else goes to the Starlette app."""
+    """The ASGI entry: KIS routes are dispatched straight from a dict (no middleware stack, no Starlette
+    request or response objects on the hot path; their endpoints catch every error themselves);
+    everything else goes to the Starlette app."""
 
-    def __init__(self, app: Starlette, fast: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]]) -> None:
+    def __init__(self, app: Starlette, fast: dict[tuple[str, str], KisEndpoint]) -> None:
         self.app = app
         self.state = app.state
         self._fast = fast
@@ -828,16 +834,26 @@ class KisApp:
         if scope["type"] == "http":
             endpoint = self._fast.get((scope["method"], scope["path"]))
             if endpoint is not None:
-                response = await endpoint(Request(scope, receive))
-                await response(scope, receive, send)
+                response = await endpoint(scope, receive)
+                await send({"type": "http.response.start", "status": response.status_code,
+                            "headers": response.raw_headers})
+                await send({"type": "http.response.body", "body": response.body})
                 return
         await self.app(scope, receive, send)
+
+
+def routed(endpoint: KisEndpoint) -> Callable[[Request], Awaitable[Response]]:
+    """A KIS endpoint as a Starlette route endpoint (the route table serves 405s and the OpenAPI paths)."""
+    async def route(request: Request) -> Response:
+        return await endpoint(request.scope, request.receive)
+
+    return route
 
 
 def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     kis = LocalKis(config, store, admin_token=admin_token)
     fast = {(method, path): kis.kis(api, getattr(kis, name)) for path, method, api, name in KIS_ROUTES}
-    routes = [Route(path, fast[(method, path)], methods=[method]) for path, method, api, name in KIS_ROUTES]
+    routes = [Route(path, routed(fast[(method, path)]), methods=[method]) for path, method, api, name in KIS_ROUTES]
     routes += [
         Route("/oauth2/tokenP", kis.token_p, methods=["POST"]),
         Route("/oauth2/revokeP", kis.revoke_p, methods=["POST"]),
