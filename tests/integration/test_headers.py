@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from localkis.protocol import codes
@@ -289,3 +290,30 @@ def test_non_ascii_credentials(world: World, kis: Kis) -> None:
     expect_token_error(approval, codes.TOKEN_BAD_APPSECRET)
     assert world.admin.orders() == before
     world.assert_log_clean()
+
+
+def test_a_response_without_body_arrives_on_a_kept_alive_connection(world: World) -> None:
+    """A HEAD answer has no body write to carry its head: it must still leave when the response ends."""
+    # Well under uvicorn's 5 s keep-alive timeout, whose close would let a held head out late.
+    with httpx.Client(base_url=world.server.base_url, timeout=2) as http:
+        for _ in range(2):  # the same connection, twice
+            reply = http.head("/localkis/health")
+            assert reply.status_code == 200 and reply.content == b""
+            assert b"Content-Type" in [name for name, _ in reply.headers.raw]
+
+
+def test_expect_100_continue_is_answered_before_the_body(world: World, kis: Kis) -> None:
+    """The interim answer goes out at once: the client sends its body only after it."""
+    url = urlsplit(world.server.base_url)
+    body = json.dumps(kis.order_body("NASD", "AAPL", 1, "190.00")).encode()
+    lines = [f"POST {ORDER_PATH} HTTP/1.1", f"Host: {url.hostname}:{url.port}", "Connection: close",
+             f"Content-Length: {len(body)}", "Expect: 100-continue",
+             *[f"{k}: {v}" for k, v in kis.headers("TTTT1002U").items()]]
+    with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b'"msg_cd":"APBK0013"' in answer, answer

@@ -50,15 +50,25 @@ def test_head_and_body_leave_in_one_write() -> None:
     assert raw.writes[0] == title_case_headers(HEAD) + b"{}"
 
 
-def test_a_head_without_body_is_flushed_at_the_end_of_the_loop_step() -> None:
-    async def go() -> Recorder:
-        raw = Recorder()
-        _TitleCaseTransport(raw).write(HEAD.replace(b"200 OK", b"204 No Content"))
-        await asyncio.sleep(0)
-        return raw
-
-    raw = asyncio.run(go())
+def test_a_head_without_body_waits_for_the_flush_at_the_end_of_the_response() -> None:
+    raw = Recorder()
+    transport = _TitleCaseTransport(raw)
+    transport.write(HEAD.replace(b"200 OK", b"204 No Content"))
+    assert raw.writes == []
+    transport.flush()  # KisHttpToolsProtocol.on_response_complete
     assert len(raw.writes) == 1 and raw.writes[0].startswith(b"HTTP/1.1 204 No Content\r\nDate: x\r\n")
+    transport.flush()
+    assert len(raw.writes) == 1
+
+
+def test_interim_and_chunked_heads_are_not_held() -> None:
+    raw = Recorder()
+    transport = _TitleCaseTransport(raw)
+    transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # the client waits for it before sending its body
+    chunked = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+    transport.write(chunked)  # a stream: its first chunk may come much later
+    assert raw.writes == [b"HTTP/1.1 100 Continue\r\n\r\n", title_case_headers(chunked)]
+    assert b"\r\nTransfer-Encoding: chunked\r\n" in raw.writes[1]
 
 
 def test_close_sends_a_held_head_first_and_other_calls_pass_through() -> None:
@@ -75,14 +85,12 @@ def test_close_sends_a_held_head_first_and_other_calls_pass_through() -> None:
 
 
 def test_a_held_head_is_dropped_once_the_transport_is_closing() -> None:
-    async def go() -> Recorder:
-        raw = Recorder()
-        _TitleCaseTransport(raw).write(HEAD)
-        raw.closed = True  # the connection was lost before the end of the loop step
-        await asyncio.sleep(0)
-        return raw
-
-    assert asyncio.run(go()).writes == []
+    raw = Recorder()
+    transport = _TitleCaseTransport(raw)
+    transport.write(HEAD)
+    raw.closed = True  # the connection was lost before the response completed
+    transport.flush()
+    assert raw.writes == []
 
 
 def test_two_heads_in_a_row_keep_their_order() -> None:

@@ -29,20 +29,24 @@ def title_case_headers(data: bytes) -> bytes:
 
 class _TitleCaseTransport:
     """A transport wrapper: response heads (they start with the status line) get standard names fixed,
-    and are held back until the body follows, so a response leaves in one write (one syscall and one
-    TCP segment instead of two). A head with no body after it (HEAD, 204, 304, or a streaming response
-    that pauses) is flushed at the end of the current event-loop step."""
+    and a final response's head is held back until its body follows, so a response leaves in one write
+    (one syscall and one TCP segment instead of two). A held head goes out with the next write, when the
+    response completes (`KisHttpToolsProtocol.on_response_complete`: HEAD, 204, 304) or when the
+    transport closes. Interim (1xx) and chunked heads are not held: a client may be waiting on them."""
 
     def __init__(self, transport: Any) -> None:
         self._transport = transport
         self._head = b""
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        raw = bytes(data)
+        raw = data if type(data) is bytes else bytes(data)
         if raw.startswith(b"HTTP/1.1 ") or raw.startswith(b"HTTP/1.0 "):
             self.flush()
-            self._head = title_case_headers(raw)
-            asyncio.get_running_loop().call_soon(self.flush)
+            head = title_case_headers(raw)
+            if raw[9:10] == b"1" or b"\r\ntransfer-encoding: chunked\r\n" in raw:
+                self._transport.write(head)
+            else:
+                self._head = head
             return
         if self._head:
             raw, self._head = self._head + raw, b""
@@ -65,4 +69,9 @@ class _TitleCaseTransport:
 class KisHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; the wrapper only needs write().
-        super().connection_made(_TitleCaseTransport(transport))  # type: ignore[arg-type]
+        self._title_case = _TitleCaseTransport(transport)
+        super().connection_made(self._title_case)  # type: ignore[arg-type]
+
+    def on_response_complete(self) -> None:
+        self._title_case.flush()  # a response without a body write (HEAD, 204, 304) still leaves now
+        super().on_response_complete()
