@@ -58,7 +58,7 @@ def run_together(store: SqliteStore, works: list[Callable[[SqliteTransaction], A
 def committed_orders(db_path: Path) -> list[str]:
     """What another connection sees: only committed rows."""
     with sqlite3.connect(db_path) as conn:
-        return [r[0] for r in conn.execute("SELECT order_no FROM orders ORDER BY order_no")]
+        return [f"{r[0]:010d}" for r in conn.execute("SELECT order_no FROM orders ORDER BY order_no")]
 
 
 def test_a_batch_is_committed_before_anyone_is_answered(store: SqliteStore, db_path: Path) -> None:

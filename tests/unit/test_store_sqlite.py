@@ -28,6 +28,7 @@ from localkis.protocol.exchanges import US_EXCHANGES, Exchange
 from localkis.protocol.trids import Side
 from localkis.store.base import OrderQuery, TokenRecord
 from localkis.store.schema import MIGRATIONS
+from localkis.store.sql import INSERT_ORDER, SELECT_ORDERS, order_values
 from localkis.store.sqlite import SqliteStore
 
 D = Decimal
@@ -95,6 +96,36 @@ def test_a_database_made_by_an_older_version_upgrades_in_place(db_path: Path) ->
             assert tx.ensure_account("12345678-01", {"USD": Decimal("10")}, [], datetime.now(UTC))
     finally:
         upgraded.close()
+
+
+def test_orders_keep_their_rows_when_order_numbers_become_the_row_key(db_path: Path) -> None:
+    """Migration 6 rebuilds a version-5 orders table (TEXT order numbers) keyed by the integer row id:
+    every row survives, numbers read back as the same 10-digit text, look-ups and listings still work."""
+    kept = [new_order(f"{n:010d}") for n in (1, 2, 41)]
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for migration in MIGRATIONS[:5]:
+            for statement in migration.for_backend("sqlite"):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
+        for order in kept:
+            conn.execute(INSERT_ORDER, (*order_values(order), "20260302"))
+        conn.execute("UPDATE counters SET value = 41 WHERE name = 'order_no'")
+    upgraded = SqliteStore(db_path)
+    try:
+        assert upgraded.schema_version == LATEST >= 6
+        with upgraded.transaction() as tx:
+            assert [tx.load_order_for_update(o.order_no) for o in kept] == kept
+            assert tx.load_order_for_update("42") is None
+            assert [o for o, _ in tx.list_orders(OrderQuery(ACCOUNT, after="0000000001"))] == kept[1:]
+            plan = tx._conn.execute("EXPLAIN QUERY PLAN " + SELECT_ORDERS + " WHERE order_no = ?",
+                                    ("0000000041",)).fetchall()
+            assert "INTEGER PRIMARY KEY" in plan[0][3], plan
+            assert tx.next_order_no() == "0000000042"
+    finally:
+        upgraded.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT typeof(order_no) FROM orders").fetchall() == [("integer",)] * 3
 
 
 class PlanRecorder:

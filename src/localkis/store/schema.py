@@ -9,21 +9,8 @@ from dataclasses import dataclass, field
 LIVE_ORDER = "state IN ('open', 'partially_filled') AND kind <> '02'"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    statements: list[str]  # portable SQL, run on every backend
-    sqlite: list[str] = field(default_factory=list)
-    postgresql: list[str] = field(default_factory=list)
-
-    def for_backend(self, backend: str) -> list[str]:
-        extra: list[str] = getattr(self, backend)
-        return [*self.statements, *extra]
-
-
-MIGRATIONS: list[Migration] = [
-    Migration(1, [
-        """CREATE TABLE orders (
+# The orders table as migration 1 created it (migration 6 rebuilds it under SQLite with the same columns).
+ORDERS_TABLE_V1 = """CREATE TABLE orders (
             order_no TEXT PRIMARY KEY,
             original_no TEXT NOT NULL,
             kind TEXT NOT NULL,
@@ -45,7 +32,26 @@ MIGRATIONS: list[Migration] = [
             cancelled BIGINT NOT NULL,
             revised_away BIGINT NOT NULL,
             local_date TEXT NOT NULL
-        )""",
+        )"""
+# Its columns after order_no, in table order (one per line of the statement above).
+_LATER_COLUMNS = [line.split()[0] for line in ORDERS_TABLE_V1.splitlines()[2:-1]]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    statements: list[str]  # portable SQL, run on every backend
+    sqlite: list[str] = field(default_factory=list)
+    postgresql: list[str] = field(default_factory=list)
+
+    def for_backend(self, backend: str) -> list[str]:
+        extra: list[str] = getattr(self, backend)
+        return [*self.statements, *extra]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, [
+        ORDERS_TABLE_V1,
         "CREATE INDEX orders_account ON orders (account, order_no)",
         "CREATE INDEX orders_original ON orders (original_no)",
         """CREATE TABLE fills (
@@ -126,6 +132,21 @@ MIGRATIONS: list[Migration] = [
         # enters them and a finished order leaves them, instead of every write touching every index.
         "DROP INDEX IF EXISTS orders_book",
         "DROP INDEX IF EXISTS orders_live",
+        f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
+        f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
+    ]),
+    Migration(6, [], sqlite=[
+        # SQLite stores a table with a TEXT primary key as a rowid table plus a unique index on the key;
+        # an INTEGER PRIMARY KEY is the rowid itself, one B-tree fewer on every insert and look-up. Order
+        # numbers are digits: text parameters ("0000000042") compare with the column as numbers, and
+        # rows are read back as 10-digit text (`sql.order_from_row`).
+        ORDERS_TABLE_V1.replace("CREATE TABLE orders (", "CREATE TABLE orders_by_number (")
+                       .replace("order_no TEXT PRIMARY KEY", "order_no INTEGER PRIMARY KEY"),
+        "INSERT INTO orders_by_number SELECT CAST(order_no AS INTEGER), " + ", ".join(_LATER_COLUMNS)
+        + " FROM orders",
+        "DROP TABLE orders",
+        "ALTER TABLE orders_by_number RENAME TO orders",
+        "CREATE INDEX orders_account ON orders (account, order_no)",
         f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
         f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
     ]),

@@ -45,6 +45,8 @@ def order_from_row(row: tuple[Any, ...]) -> Order:
     (order_no, original_no, kind, account, env, exchange, symbol, side, order_type, quantity, price,
      created_at, tr_id, branch, manager_order_no, state, filled, filled_amount, cancelled,
      revised_away) = row
+    if type(order_no) is int:  # SQLite keeps order numbers as its integer row key (schema migration 6)
+        order_no = f"{order_no:010d}"
     return Order(order_no, original_no, _KINDS[kind], account, _ENVS[env], _EXCHANGES[exchange], symbol,
                  _SIDES[side], order_type, int(quantity), Decimal(price), datetime.fromisoformat(created_at),
                  tr_id, branch, manager_order_no, _STATES[state], int(filled), Decimal(filled_amount),
