@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -850,7 +851,15 @@ def routed(endpoint: KisEndpoint) -> Callable[[Request], Awaitable[Response]]:
     return route
 
 
+# The store's threads (SQLite's committer, the PostgreSQL worker threads) need the GIL for a moment
+# after each commit. Under load the event loop holds it, and a waiting thread forces a switch only after
+# this interval: at Python's default of 5 ms a whole batch's answers could wait that long behind a busy
+# loop. Measured side by side on the revise/cancel load: 1.03× the throughput, a lower p99.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
 def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
     kis = LocalKis(config, store, admin_token=admin_token)
     fast = {(method, path): kis.kis(api, getattr(kis, name)) for path, method, api, name in KIS_ROUTES}
     routes = [Route(path, routed(fast[(method, path)]), methods=[method]) for path, method, api, name in KIS_ROUTES]
