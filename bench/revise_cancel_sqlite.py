@@ -80,6 +80,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--big-book", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.big_book <= 1_000:
+        parser.error("--big-book must be larger than the small book's 1,000 orders")
     need_wrk()
     def supply(rate: float) -> int:
         """Open orders the load may use up at `rate` over every round."""
