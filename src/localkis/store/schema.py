@@ -35,6 +35,12 @@ ORDERS_TABLE_V1 = """CREATE TABLE orders (
         )"""
 # Its columns after order_no, in table order (one per line of the statement above).
 _LATER_COLUMNS = [line.split()[0] for line in ORDERS_TABLE_V1.splitlines()[2:-1]]
+# The orders indexes, which migration 6 creates again on the rebuilt table.
+ORDERS_ACCOUNT_INDEX = "CREATE INDEX orders_account ON orders (account, order_no)"
+ORDERS_LIVE_INDEXES = [
+    f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
+    f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,7 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, [
         ORDERS_TABLE_V1,
-        "CREATE INDEX orders_account ON orders (account, order_no)",
+        ORDERS_ACCOUNT_INDEX,
         "CREATE INDEX orders_original ON orders (original_no)",
         """CREATE TABLE fills (
             order_no TEXT NOT NULL,
@@ -132,8 +138,7 @@ MIGRATIONS: list[Migration] = [
         # enters them and a finished order leaves them, instead of every write touching every index.
         "DROP INDEX IF EXISTS orders_book",
         "DROP INDEX IF EXISTS orders_live",
-        f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
-        f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
+        *ORDERS_LIVE_INDEXES,
     ]),
     Migration(6, [], sqlite=[
         # SQLite stores a table with a TEXT primary key as a rowid table plus a unique index on the key;
@@ -146,8 +151,7 @@ MIGRATIONS: list[Migration] = [
         + " FROM orders",
         "DROP TABLE orders",
         "ALTER TABLE orders_by_number RENAME TO orders",
-        "CREATE INDEX orders_account ON orders (account, order_no)",
-        f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
-        f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
+        ORDERS_ACCOUNT_INDEX,
+        *ORDERS_LIVE_INDEXES,
     ]),
 ]
