@@ -115,6 +115,11 @@ def kis_response(body: Mapping[str, object], status: int = 200, *, tr_id: str = 
     return KisResponse(content, status, raw)
 
 
+def _refusal(raw_headers: Mapping[str, str], body: Mapping[str, object], status: int) -> KisResponse:
+    """A KIS error answer, echoing the request's tr_id and gt_uid as KIS does."""
+    return kis_response(body, status, tr_id=raw_headers.get("tr_id", ""), gt_uid=raw_headers.get("gt_uid", ""))
+
+
 class Context(NamedTuple):
     """What a KIS route handler gets after the gateway checks; `now` is the request's time."""
 
@@ -201,24 +206,19 @@ class LocalKis:
                     if len(passed) >= GATEWAY_MEMORY:
                         passed.clear()
                     passed[key] = known
-                else:
-                    record = self.tokens.cached(known.token, time.monotonic())
-                    if record is None:  # not checked lately: read it from the store
-                        await self._check_token(known.app, known.token, now)
-                    else:
-                        self.tokens.verify(known.app, record, now)
+                elif not self._token_checked_lately(known.app, known.token, now):
+                    await self._load_token(known.app, known.token, now)
                 env = known.app.env
                 self.rate.hit(known.app, time.time())
                 return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now))
             except WireError as exc:
-                return kis_response(exc.body(), exc.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
+                return _refusal(raw, exc.body(), exc.status)
             except BusinessError as exc:
                 err = business_error(exc.reason, env or Env.REAL)
-                return kis_response(err.body(), err.status, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
+                return _refusal(raw, err.body(), err.status)
             except Exception:
                 log.exception("unexpected error on %s %s", scope["method"], scope["path"])
-                err500 = GatewayError(Gateway.SERVER_ERROR)
-                return kis_response(err500.body(), 500, tr_id=raw.get("tr_id", ""), gt_uid=raw.get("gt_uid", ""))
+                return _refusal(raw, GatewayError(Gateway.SERVER_ERROR).body(), 500)
 
         return endpoint
 
@@ -227,18 +227,24 @@ class LocalKis:
         headers = parse_headers(raw)
         app = self.apps.authenticate(headers.appkey, headers.appsecret)
         token = bearer_token(headers.authorization)
-        await self._check_token(app, token, now)
+        if not self._token_checked_lately(app, token, now):
+            await self._load_token(app, token, now)
         spec = self._tr_spec(app, headers.tr_id, api)
         check_corporate(headers)
         if headers.custtype == "B" and app.env is Env.MOCK:
             raise GatewayError(Gateway.CORPORATE_NO_MOCK)
         return GatewayPass(raw, headers, app, token, spec)
 
-    async def _check_token(self, app: App, token: str, now: datetime) -> None:
+    def _token_checked_lately(self, app: App, token: str, now: datetime) -> bool:
+        """Verify a token this process read from the store lately; False if it must be read again."""
         record = self.tokens.cached(token, time.monotonic())
         if record is None:
-            record = await self.db(self.tokens.load, token, time.monotonic())
+            return False
         self.tokens.verify(app, record, now)
+        return True
+
+    async def _load_token(self, app: App, token: str, now: datetime) -> None:
+        self.tokens.verify(app, await self.db(self.tokens.load, token, time.monotonic()), now)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store-bound call: in a worker thread where the store runs transactions concurrently
