@@ -837,6 +837,10 @@ class KisApp:
         self.state = app.state
         self._fast = fast
 
+    def kis_endpoint(self, method: str, path: str) -> KisEndpoint | None:
+        """The KIS endpoint serving `method` on `path` (the HTTP protocol's lean path calls it directly)."""
+        return self._fast.get((method, path))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             endpoint = self._fast.get((scope["method"], scope["path"]))
