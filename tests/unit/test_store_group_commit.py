@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from localkis.domain.orders import NewOrder, Order, place
+from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest, cancel, place
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
@@ -161,3 +161,53 @@ def test_a_rolled_back_piece_leaves_nothing_in_what_the_batch_remembers(store: S
 
     results = run_together(store, [read, trade_then_refuse, read])
     assert results[0] == old and isinstance(results[1], Refused) and results[2] == old
+
+
+def cancel_three(order_no: str) -> Callable[[SqliteTransaction], int]:
+    """Work: cancel 3 of the order's open quantity; returns what was open before."""
+    request = RevisionRequest(kind=RevisionKind.CANCEL, account=COMMAND.account, env=COMMAND.env,
+                              exchange=COMMAND.exchange, symbol=COMMAND.symbol, original_no=order_no,
+                              quantity=3, price=Decimal("0"), tr_id="TTTT1004U")
+
+    def work(tx: SqliteTransaction) -> int:
+        original = tx.load_order_for_update(request.original_key)
+        assert original is not None
+        updated, record = cancel(original, request, tx.next_order_no(), NOW, "01790")
+        tx.update_order(updated)
+        tx.insert_order(record, "20260302")
+        return original.open_quantity
+
+    return work
+
+
+def run_locking(store: SqliteStore, works: list[tuple[Callable[[SqliteTransaction], Any], str]]) -> list[Any]:
+    """Like `run_together`, each piece naming the order it locks (so the batch reads them ahead)."""
+    async def go() -> list[Any]:
+        return await asyncio.gather(*(store.run(w, locks=no) for w, no in works), return_exceptions=True)
+
+    return asyncio.run(go())
+
+
+def test_orders_read_ahead_for_a_batch_stay_current_within_it(store: SqliteStore) -> None:
+    with store.transaction() as tx:
+        first, second = book(tx), book(tx)
+    results = run_locking(store, [(cancel_three(first.order_no), first.order_no),
+                                  (cancel_three(second.order_no), second.order_no),
+                                  (cancel_three(first.order_no), first.order_no)])
+    assert results == [10, 10, 7]  # the third piece sees the first's cancel
+    with store.read() as tx:
+        assert (order := tx.load_order_for_update(first.order_no)) is not None and order.open_quantity == 4
+
+
+def test_a_rolled_back_piece_leaves_no_read_ahead_order_behind(store: SqliteStore) -> None:
+    with store.transaction() as tx:
+        first, second = book(tx), book(tx)
+
+    def cancel_then_refuse(tx: SqliteTransaction) -> int:
+        cancel_three(first.order_no)(tx)  # updates the order read ahead...
+        raise Refused("cancelled, then refused")  # ...and is undone to its savepoint
+
+    results = run_locking(store, [(cancel_then_refuse, first.order_no),
+                                  (cancel_three(second.order_no), second.order_no),
+                                  (cancel_three(first.order_no), first.order_no)])
+    assert isinstance(results[0], Refused) and results[1:] == [10, 10]

@@ -189,6 +189,11 @@ class RevisionRequest(NamedTuple):
     tr_id: str
     manager_order_no: str = ""
 
+    @property
+    def original_key(self) -> str:
+        """The original's number as orders are numbered (10 digits; a client may drop leading zeros)."""
+        return self.original_no.zfill(10)
+
 
 def place(command: NewOrder, order_no: str, now: datetime, branch: str) -> Order:
     """The order record for an accepted new order (market rules are checked by the caller)."""

@@ -334,7 +334,7 @@ class LocalKis:
                                   symbol=fields["PDNO"], original_no=fields["ORGN_ODNO"],
                                   quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]),
                                   tr_id=ctx.headers.tr_id, manager_order_no=fields["MGCO_APTM_ODNO"])
-        record = await self.store.run(self.desk.revise_or_cancel_work(request, ctx.now))
+        record = await self.store.run(self.desk.revise_or_cancel_work(request, ctx.now), locks=request.original_key)
         message = codes.REVISE_OK if kind is RevisionKind.REVISE else codes.CANCEL_OK
         return self._reply(ctx, out.order_ack(message.for_env(ctx.app.env), record))
 

@@ -149,7 +149,7 @@ class Desk:
         order_date = compact_date(today)
 
         def work(tx: Transaction) -> Order:
-            original = tx.load_order_for_update(request.original_no.zfill(10))
+            original = tx.load_order_for_update(request.original_key)
             target = orders.check_target(original, request)
             if 0 < request.quantity < target.open_quantity:
                 lot = instrument.lot_size or markets.default_lot_size(instrument.exchange)

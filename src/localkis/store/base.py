@@ -133,11 +133,13 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A serialised read-write transaction: commits on normal exit, rolls back on error."""
 
-    async def run(self, work: Callable[[Transaction], T]) -> T:
+    async def run(self, work: Callable[[Transaction], T], *, locks: str | None = None) -> T:
         """Run `work(tx)` in a read-write transaction from async code; return once it is committed.
 
         `work` must act only through `tx` (a store may run it again from the start, on a fresh
-        transaction, when other work batched with it has to be undone)."""
+        transaction, when other work batched with it has to be undone). `locks`, where known, is the
+        number of the order `work` loads with `load_order_for_update`: a store that batches work may
+        read it ahead, with the rest of the batch's, in one statement."""
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot."""

@@ -69,8 +69,9 @@ class PostgresStore:
         with self._pool.connection() as conn, conn.transaction():
             yield PostgresTransaction(conn)
 
-    async def run(self, work: Callable[[PostgresTransaction], T]) -> T:
-        """Run `work` in its own transaction on a worker thread (many commit at once across the pool)."""
+    async def run(self, work: Callable[[PostgresTransaction], T], *, locks: str | None = None) -> T:
+        """Run `work` in its own transaction on a worker thread (many commit at once across the pool);
+        `locks` is not needed: the work's own `SELECT … FOR UPDATE` is its only read of the order."""
 
         def call() -> T:
             with self.transaction() as tx:

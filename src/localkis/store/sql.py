@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange"
 SELECT_ORDERS = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
 INSERT_ORDER = ("INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
                 + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")")
+# Order numbers per statement when orders are read ahead (well under SQLite's bound-parameter limit).
+PREFETCH_CHUNK = 500
 # order_from_row builds an Order positionally from a row in this column order.
 assert Order._fields == ORDER_COLUMNS
 
@@ -106,10 +109,24 @@ class SqlTransaction(ABC):
         # Last trades read or written in this transaction: a batch of revisions asks for the same
         # instrument's again and again. Only `set_last_trade` writes them, and keeps this current.
         self._last_trades: dict[tuple[Exchange, str], LastTrade | None] = {}
+        # Orders read ahead by `prefetch_orders`, kept current by `update_order`.
+        self._orders: dict[str, Order] = {}
 
     def forget_reads(self) -> None:
         """Drop what this transaction remembers; call after rolling part of it back."""
         self._last_trades.clear()
+        self._orders.clear()
+
+    def prefetch_orders(self, order_nos: Sequence[str]) -> None:
+        """Read these orders in one statement, for `load_order_for_update` to answer from memory. Only
+        for a transaction that already holds the write lock (SQLite's batch): nothing else can change
+        them before it ends."""
+        for start in range(0, len(order_nos), PREFETCH_CHUNK):
+            chunk = list(order_nos[start:start + PREFETCH_CHUNK])
+            sql = SELECT_ORDERS + " WHERE order_no IN (" + ", ".join("?" * len(chunk)) + ")"
+            for row in self._x(sql, chunk):
+                order = order_from_row(row)
+                self._orders[order.order_no] = order
 
     def _x(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
         if self.placeholder != "?":
@@ -128,6 +145,8 @@ class SqlTransaction(ABC):
         self._x(INSERT_ORDER, (*order_values(order), local_date))
 
     def update_order(self, order: Order) -> None:
+        if order.order_no in self._orders:
+            self._orders[order.order_no] = order
         self._x(
             "UPDATE orders SET state = ?, filled = ?, filled_amount = ?, cancelled = ?, revised_away = ?"
             " WHERE order_no = ?",
@@ -135,6 +154,9 @@ class SqlTransaction(ABC):
              order.revised_away, order.order_no))
 
     def load_order_for_update(self, order_no: str) -> Order | None:
+        known = self._orders.get(order_no)
+        if known is not None:
+            return known
         row = self._x(SELECT_ORDERS + " WHERE order_no = ?" + self.lock_suffix, (order_no,)).fetchone()
         return order_from_row(row) if row else None
 

@@ -54,6 +54,8 @@ class SqliteTransaction(SqlTransaction):
 
 
 T = TypeVar("T")
+# A piece of work waiting for the next batch: the work, its caller's future, the order it locks (if known).
+_Pending = tuple[Callable[[SqliteTransaction], Any], "asyncio.Future[Any]", str | None]
 
 
 class SqliteStore:
@@ -67,7 +69,7 @@ class SqliteStore:
         # FULL: an acknowledged order survives a power cut, not only a process crash.
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=30000")
-        self._pending: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]] = []
+        self._pending: list[_Pending] = []
         self._flush_scheduled = False
         # The loop waiting for the batch being committed; None when no commit is in flight.
         self._committing_loop: asyncio.AbstractEventLoop | None = None
@@ -120,7 +122,7 @@ class SqliteStore:
                 raise
             self._conn.execute("COMMIT")
 
-    async def run(self, work: Callable[[SqliteTransaction], T]) -> T:
+    async def run(self, work: Callable[[SqliteTransaction], T], *, locks: str | None = None) -> T:
         """Run `work` in a transaction and return once it is committed, batching with other requests.
 
         Group commit: work submitted while the event loop is busy, or while the previous batch is being
@@ -132,7 +134,7 @@ class SqliteStore:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._pending.append((work, future))
+        self._pending.append((work, future, locks))
         if self._committing_loop is not None and self._committing_loop.is_closed():
             # The loop that was waiting for the last commit is gone (its callback will never run);
             # that commit has finished or will, releasing the lock: carry on from this loop.
@@ -163,7 +165,7 @@ class SqliteStore:
         committed = loop.run_in_executor(self._committer, self._commit)
         committed.add_done_callback(lambda done: self._answer(outcomes, done))
 
-    def _run_batch(self, batch: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]], *,
+    def _run_batch(self, batch: list[_Pending], *,
                    savepoints: bool) -> list[tuple[asyncio.Future[Any], bool, Any]] | None:
         """Run the batch in a new transaction (left open for the commit).
 
@@ -175,8 +177,12 @@ class SqliteStore:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         tx = SqliteTransaction(conn)
+        # The orders the batch will lock, in one statement instead of one each.
+        locks = list(dict.fromkeys(order_no for _, _, order_no in batch if order_no is not None))
+        if len(locks) > 1:
+            tx.prefetch_orders(locks)
         outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
-        for work, future in batch:
+        for work, future, _ in batch:
             if savepoints:
                 conn.execute("SAVEPOINT work")
             changes = conn.total_changes
@@ -209,14 +215,14 @@ class SqliteStore:
         finally:
             self._lock.release()
 
-    def _abort_batch(self, batch: list[tuple[Callable[[SqliteTransaction], Any], asyncio.Future[Any]]],
+    def _abort_batch(self, batch: list[_Pending],
                      exc: BaseException) -> None:
         try:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
         finally:
             self._lock.release()
-        for _, future in batch:
+        for _, future, _ in batch:
             if not future.done():
                 future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
 
