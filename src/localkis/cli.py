@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import secrets
 import sys
 from pathlib import Path
 
 from localkis import admincli
 from localkis.client import cli as client_cli
-from localkis.server.config import AppSection, Config, ConfigError, demo_config_text, load_config
+from localkis.server.config import AppSection, Config, ConfigError, demo_config_text, load_config, new_admin_token
 
 DEFAULT_CONFIG = Path("localkis.toml")
 DEFAULT_DB = "sqlite:///./localkis.db"
@@ -110,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"localkis: {exc}", file=sys.stderr)
         return 2
-    admin_token = config.server.admin_token or secrets.token_urlsafe(24)
+    admin_token = config.server.admin_token or new_admin_token()
     if args.workers < 1:
         print("localkis: --workers must be at least 1", file=sys.stderr)
         return 2

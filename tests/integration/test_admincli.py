@@ -33,7 +33,7 @@ class Setup:
     kis: Kis
 
     def admin(self, *args: str) -> CliResult:
-        return cli(*args, "--url", self.server.base_url, "--admin-token", self.token)
+        return cli(*args, "--url", self.server.base_url, f"--admin-token={self.token}")
 
     def orders(self) -> dict[str, dict[str, object]]:
         resp = httpx.get(self.server.base_url + "/localkis/admin/orders", timeout=10,

@@ -67,7 +67,7 @@ def run_once(server: RunningServer, kis: Kis) -> tuple[Any, Any]:
     for exchange, symbol, side, qty, limit in resting_orders():
         ok = codes.ORDER_BUY_OK if side is Side.BUY else codes.ORDER_SELL_OK
         expect_order_ok(kis.order(exchange, symbol, qty, limit, side=side), ok.for_env(kis.env))
-    result = cli("replay", "sample", "--speed", "max", "--url", server.base_url, "--admin-token", server.admin_token)
+    result = cli("replay", "sample", "--speed", "max", "--url", server.base_url, f"--admin-token={server.admin_token}")
     assert result.code == 0, result.err
     assert f"replayed {len(sample_ticks())} ticks" in result.out
     return admin_get(server, "/localkis/admin/orders")["orders"], admin_get(server, "/localkis/admin/accounts")

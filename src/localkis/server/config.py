@@ -202,6 +202,12 @@ def new_appsecret() -> str:
     return secrets.token_urlsafe(150)[:180]
 
 
+def new_admin_token() -> str:
+    # Hex: a URL-safe token can start with "-", which the admin CLI's argument parser then reads as an
+    # option (`--admin-token -x…` fails) unless it is written `--admin-token=-x…`.
+    return secrets.token_hex(24)
+
+
 def demo_config_text() -> str:
     """A first-start config: one real and one mock demo app, an account each with cash."""
     real_key, mock_key = new_appkey(), new_appkey()
@@ -213,7 +219,7 @@ branch_code = "01790"
 market_hours = "enforce"      # "ignore": accept orders at any time
 rate_limits = true            # KIS per-app limits (20/s real, 2/s mock)
 token_issue_limit = true      # one token per app per minute (EGW00133)
-admin_token = "{secrets.token_urlsafe(24)}"
+admin_token = "{new_admin_token()}"
 strict_mock = false
 accept_vttt1006u = false
 
