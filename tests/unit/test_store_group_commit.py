@@ -4,7 +4,6 @@ failing piece of work undone alone, whether it failed before writing or after.""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import apsw
 import pytest
 
 from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest, cancel, place
@@ -21,6 +21,7 @@ from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
 from localkis.store.base import LastTrade
 from localkis.store.sqlite import SqliteStore, SqliteTransaction
+from tests.sqlitefile import sqlite_file
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 COMMAND = NewOrder(account="12345678-01", env=Env.REAL, exchange=Exchange.NASD, symbol="AAPL", side=Side.BUY,
@@ -57,7 +58,7 @@ def run_together(store: SqliteStore, works: list[Callable[[SqliteTransaction], A
 
 def committed_orders(db_path: Path) -> list[str]:
     """What another connection sees: only committed rows."""
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         return [f"{r[0]:010d}" for r in conn.execute("SELECT order_no FROM orders ORDER BY order_no")]
 
 
@@ -111,15 +112,15 @@ def test_order_numbers_stay_increasing_across_batches(store: SqliteStore, db_pat
 
 def test_a_failed_commit_reaches_every_caller(store: SqliteStore, db_path: Path) -> None:
     # A second connection holding the write lock makes BEGIN IMMEDIATE fail once the busy timeout ends.
-    store._conn.execute("PRAGMA busy_timeout=50")
-    blocker = sqlite3.connect(db_path, isolation_level=None)
+    store._conn.set_busy_timeout(50)
+    blocker = apsw.Connection(str(db_path))
     blocker.execute("BEGIN IMMEDIATE")
     try:
         results = run_together(store, [book, book])
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    assert all(isinstance(r, apsw.BusyError) for r in results), results
     assert committed_orders(db_path) == []
     assert isinstance(run_together(store, [book])[0], Order)  # the store goes on afterwards
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import apsw
 import pytest
 
 from localkis.domain.orders import (
@@ -30,6 +30,7 @@ from localkis.store.base import OrderQuery, TokenRecord
 from localkis.store.schema import MIGRATIONS
 from localkis.store.sql import INSERT_ORDER, SELECT_ORDERS, order_values
 from localkis.store.sqlite import SqliteStore
+from tests.sqlitefile import sqlite_file
 
 D = Decimal
 ZERO = D("0")
@@ -63,7 +64,7 @@ LATEST = max(m.version for m in MIGRATIONS)
 
 def test_fresh_database_is_at_the_latest_version(store: SqliteStore, db_path: Path) -> None:
     assert store.schema_version == LATEST >= 2
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"orders", "fills", "tokens", "token_requests", "counters", "schema_version"} <= tables
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -74,7 +75,7 @@ def test_migrations_are_idempotent_on_reopen(db_path: Path) -> None:
         s = SqliteStore(db_path)
         assert s.schema_version == LATEST
         s.close()
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         versions = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
         assert versions == [(m.version,) for m in MIGRATIONS]
         assert conn.execute("SELECT COUNT(*) FROM counters").fetchone() == (1,)
@@ -82,7 +83,7 @@ def test_migrations_are_idempotent_on_reopen(db_path: Path) -> None:
 
 def test_a_database_made_by_an_older_version_upgrades_in_place(db_path: Path) -> None:
     """A file migrated only to version 1 (the first release) gains the later tables and keeps its rows."""
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         for statement in MIGRATIONS[0].for_backend("sqlite"):
             conn.execute(statement)
@@ -102,7 +103,7 @@ def test_orders_keep_their_rows_when_order_numbers_become_the_row_key(db_path: P
     """Migration 6 rebuilds a version-5 orders table (TEXT order numbers) keyed by the integer row id:
     every row survives, numbers read back as the same 10-digit text, look-ups and listings still work."""
     kept = [new_order(f"{n:010d}") for n in (1, 2, 41)]
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         for migration in MIGRATIONS[:5]:
             for statement in migration.for_backend("sqlite"):
@@ -124,14 +125,14 @@ def test_orders_keep_their_rows_when_order_numbers_become_the_row_key(db_path: P
             assert tx.next_order_no() == "0000000042"
     finally:
         upgraded.close()
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         assert conn.execute("SELECT typeof(order_no) FROM orders").fetchall() == [("integer",)] * 3
 
 
 class PlanRecorder:
     """Wraps the store's connection and records the query plan of every SELECT it runs."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
         self.plans: list[tuple[str, str]] = []
 
@@ -250,7 +251,7 @@ def test_update_does_not_touch_identity_fields(store: SqliteStore) -> None:
 def test_duplicate_order_number_is_refused(store: SqliteStore) -> None:
     with store.transaction() as tx:
         tx.insert_order(new_order("0000000001"), "20260302")
-    with pytest.raises(sqlite3.IntegrityError), store.transaction() as tx:
+    with pytest.raises(apsw.ConstraintError), store.transaction() as tx:
         tx.insert_order(new_order("0000000001", quantity=99), "20260302")
     with store.read() as tx:
         loaded = tx.load_order_for_update("0000000001")
@@ -295,7 +296,7 @@ def test_store_still_usable_after_a_rollback(store: SqliteStore) -> None:
 
 
 def test_read_snapshot_refuses_writes(store: SqliteStore) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="readonly"), store.read() as tx:
+    with pytest.raises(apsw.ReadOnlyError, match="readonly"), store.read() as tx:
         tx.insert_order(new_order("0000000001"), "20260302")
     assert list(store.all_orders()) == []
 
@@ -506,6 +507,6 @@ def test_fills_are_recorded(store: SqliteStore, db_path: Path) -> None:
     with store.transaction() as tx:
         tx.insert_fill("0000000001", 3, "100.50", T0)
         tx.insert_fill("0000000001", 2, "100.25", T0 + timedelta(seconds=1))
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_file(db_path) as conn:
         rows = conn.execute("SELECT order_no, quantity, price FROM fills ORDER BY filled_at").fetchall()
     assert rows == [("0000000001", 3, "100.50"), ("0000000001", 2, "100.25")]

@@ -193,8 +193,10 @@ class SqlTransaction(ABC):
             " ORDER BY issued_at DESC LIMIT 1", (appkey,)).fetchone())
 
     def revoke_token(self, token: str) -> bool:
-        cur = self._x("UPDATE tokens SET revoked = 1 WHERE token = ? AND revoked = 0", (token,))
-        return bool(cur.rowcount > 0)
+        # RETURNING rather than the cursor's row count, which apsw's cursors do not keep.
+        row = self._x("UPDATE tokens SET revoked = 1 WHERE token = ? AND revoked = 0 RETURNING token",
+                      (token,)).fetchone()
+        return row is not None
 
     def last_token_request(self, appkey: str) -> datetime | None:
         row = self._x("SELECT last_at FROM token_requests WHERE appkey = ?", (appkey,)).fetchone()

@@ -1,15 +1,21 @@
-"""SQLite store: WAL, one writer at a time (BEGIN IMMEDIATE), every acknowledged request committed."""
+"""SQLite store: WAL, one writer at a time (BEGIN IMMEDIATE), every acknowledged request committed.
+
+It talks to SQLite through apsw rather than the standard library's `sqlite3`: apsw is a thin binding
+(with its own, current SQLite), and a revise/cancel's statements cost about half as much through it
+(`docs/performance.md`). Errors are apsw's (`apsw.ConstraintError`, `apsw.BusyError`, …).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+import apsw
 
 from localkis.domain.orders import Order
 from localkis.store.schema import MIGRATIONS
@@ -27,7 +33,7 @@ class SqliteTransaction(SqlTransaction):
     def lock_app(self, appkey: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already serialises every writer."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: apsw.Connection) -> None:
         super().__init__(conn)
         self._last_order_no: int | None = None
         self._stored_order_no = 0
@@ -54,6 +60,16 @@ class SqliteTransaction(SqlTransaction):
 
 
 T = TypeVar("T")
+
+# How long a writer waits for another process's write lock before giving up (apsw.BusyError).
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _connect(path: str) -> apsw.Connection:
+    """A connection with no implicit transactions (apsw has none: BEGIN and COMMIT are ours)."""
+    conn = apsw.Connection(path)
+    conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+    return conn
 # A piece of work waiting for the next batch: the work, its caller's future, the order it locks (if known).
 _Pending = tuple[Callable[[SqliteTransaction], Any], "asyncio.Future[Any]", str | None]
 
@@ -63,12 +79,14 @@ class SqliteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        # Each connection is used by one thread at a time: the writer under `_lock` (the event loop runs
+        # a batch's work, then the committer thread its COMMIT), the reader under `_read_lock`. apsw
+        # raises ThreadingViolationError if that were ever broken, rather than blocking.
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._conn = _connect(self.path)
         self._conn.execute("PRAGMA journal_mode=WAL")
         # FULL: an acknowledged order survives a power cut, not only a process crash.
         self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
         self._pending: list[_Pending] = []
         self._flush_scheduled = False
         # The loop waiting for the batch being committed; None when no commit is in flight.
@@ -81,8 +99,7 @@ class SqliteStore:
         if self.path == ":memory:":
             self._reader, self._read_lock = self._conn, self._lock
         else:
-            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._reader.execute("PRAGMA busy_timeout=30000")
+            self._reader = _connect(self.path)
             self._reader.execute("PRAGMA query_only=ON")
             self._read_lock = threading.Lock()
 
@@ -106,7 +123,9 @@ class SqliteStore:
 
     @property
     def schema_version(self) -> int:
-        row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        assert row is not None
         return int(row[0])
 
     @contextmanager
@@ -185,7 +204,7 @@ class SqliteStore:
         for work, future, _ in batch:
             if savepoints:
                 conn.execute("SAVEPOINT work")
-            changes = conn.total_changes
+            changes = conn.total_changes()
             try:
                 result = work(tx)
             except Exception as exc:  # the caller gets it; the batch goes on
@@ -193,7 +212,7 @@ class SqliteStore:
                     conn.execute("ROLLBACK TO work")
                     conn.execute("RELEASE work")
                     tx.forget_reads()  # it may remember what the rolled-back piece wrote
-                elif conn.total_changes != changes:
+                elif conn.total_changes() != changes:
                     conn.execute("ROLLBACK")
                     return None
                 outcomes.append((future, False, exc))
