@@ -149,7 +149,7 @@ class SqliteStore:
         answered only after that commit. A failing piece of work raises to its caller alone and leaves
         nothing behind. Work must act only through the transaction it is given: it may be run twice (see
         `_run_batch`). The commit runs on a committer thread, so the event loop keeps reading requests
-        while the disk syncs (sqlite3 releases the GIL meanwhile).
+        while the disk syncs (apsw releases the GIL meanwhile).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
