@@ -67,7 +67,11 @@ BUSY_TIMEOUT_MS = 30_000
 
 def _connect(path: str) -> apsw.Connection:
     """A connection with no implicit transactions (apsw has none: BEGIN and COMMIT are ours)."""
-    conn = apsw.Connection(path)
+    # NOMUTEX: SQLite's own lock around every call on the connection (each bind, each column read) is
+    # pure cost here. A connection is only ever used by one thread at a time (see `SqliteStore`), and
+    # apsw refuses overlapping calls on one connection itself. Measured: 1.035x on the revise/cancel load.
+    conn = apsw.Connection(path, flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+                           | apsw.SQLITE_OPEN_NOMUTEX)
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)
     return conn
 # A piece of work waiting for the next batch: the work, its caller's future, the order it locks (if known).
