@@ -111,9 +111,12 @@ def main() -> int:
     book_ratio = big_median.p50_ms / small_median.p50_ms if small_median.p50_ms else float("inf")
     print_table(f"revise/cancel, {args.connections} connections, medians of {args.rounds} alternating"
                 f" {args.seconds}s runs, wrk on loopback", [floor.median(), lk_median, small_median, big_median])
-    print(f"localkis / floor: {ratio:.2f}x per round {[round(r, 2) for r in ratios]} (goal >= 0.5x)"
-          f"  p99 {lk_median.p99_ms:.2f} ms (goal <= 10 ms)")
-    print(f"book {args.big_book:,} / 1k p50 latency: {book_ratio:.2f}x (goal <= 1.3x)")
+    # Three decimals and a verdict from the unrounded figure: 0.497 must not read as a met 0.50.
+    print(f"localkis / floor: {ratio:.3f}x per round {[round(r, 3) for r in ratios]} (goal >= 0.5x)"
+          f" {'PASS' if ratio >= 0.5 else 'BELOW GOAL'}"
+          f"  p99 {lk_median.p99_ms:.2f} ms (goal <= 10 ms) {'PASS' if lk_median.p99_ms <= 10 else 'BELOW GOAL'}")
+    print(f"book {args.big_book:,} / 1k p50 latency: {book_ratio:.3f}x (goal <= 1.3x)"
+          f" {'PASS' if book_ratio <= 1.3 else 'BELOW GOAL'}")
     write_result("revise_cancel_sqlite", [*floor.runs, *lk.runs, *small.runs, *big.runs], ratio_vs_floor=ratio,
                  ratios_per_round=ratios, goal_ratio=0.5, p99_ms=lk_median.p99_ms, p99_goal_ms=10,
                  book_ratio=book_ratio, goal_book_ratio=1.3, rounds=args.rounds, seconds=args.seconds)
