@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -477,6 +478,22 @@ def test_time_helpers_use_kst() -> None:
     late = datetime(2026, 3, 2, 20, 0, 1, tzinfo=UTC)  # 05:00:01 next day in Seoul
     assert hhmmss(late) == "050001" and yyyymmdd(late) == "20260303"
     assert kst(late).utcoffset() is not None and kst(late).utcoffset().total_seconds() == 9 * 3600
+
+
+_ZONES = [UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Seoul"), timezone(timedelta(hours=-3, minutes=-30))]
+
+
+@settings(max_examples=300)
+@given(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2100, 1, 1)), st.sampled_from(_ZONES),
+       st.sampled_from(_ZONES))
+def test_order_times_match_a_plain_conversion_whatever_was_asked_before(naive: datetime, zone: tzinfo,
+                                                                        other: tzinfo) -> None:
+    """hhmmss remembers recent seconds: the same wall-clock second in another zone is another instant."""
+    moment = naive.replace(tzinfo=zone)
+    same_wall_clock = naive.replace(tzinfo=other)
+    for m in (moment, same_wall_clock, moment):
+        local = m.astimezone(ZoneInfo("Asia/Seoul"))
+        assert hhmmss(m) == f"{local.hour:02d}{local.minute:02d}{local.second:02d}"
 
 
 def test_order_ack() -> None:

@@ -72,6 +72,9 @@ class _TitleCaseTransport:
         self.flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:  # asked after every response: spelled out rather than via __getattr__
+        return bool(self._transport.is_closing())
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
 

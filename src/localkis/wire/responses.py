@@ -30,9 +30,20 @@ def kst(moment: datetime) -> datetime:
     return moment.astimezone(KST)
 
 
+# Korean times of recent instants, by the instant's second: every order answer carries one (ORD_TMD),
+# and the requests of one second share it; a time-zone conversion costs three times the look-up.
+_HHMMSS: dict[tuple[object, ...], str] = {}
+
+
 def hhmmss(moment: datetime) -> str:
-    local = kst(moment)
-    return f"{local.hour:02d}{local.minute:02d}{local.second:02d}"
+    key = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.tzinfo)
+    text = _HHMMSS.get(key)
+    if text is None:
+        if len(_HHMMSS) >= 256:
+            _HHMMSS.clear()
+        local = kst(moment)
+        text = _HHMMSS[key] = f"{local.hour:02d}{local.minute:02d}{local.second:02d}"
+    return text
 
 
 def yyyymmdd(moment: datetime) -> str:
