@@ -131,7 +131,11 @@ def test_a_loop_closed_during_a_commit_does_not_wedge_the_store(store: SqliteSto
     hold = threading.Event()
     store._committer.submit(hold.wait, 10)  # the commit queues behind this until we let it go
     loop = asyncio.new_event_loop()
-    abandoned = loop.create_task(store.run(book))
+
+    async def first_caller() -> Order:
+        return await store.run(book)
+
+    abandoned = loop.create_task(first_caller())
     loop.run_until_complete(asyncio.sleep(0.01))  # the batch runs and waits for the committer thread
     assert not abandoned.done()
     abandoned.cancel()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,8 +133,9 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A serialised read-write transaction: commits on normal exit, rolls back on error."""
 
-    async def run(self, work: Callable[[Transaction], T], *, locks: str | None = None) -> T:
-        """Run `work(tx)` in a read-write transaction from async code; return once it is committed.
+    def run(self, work: Callable[[Transaction], T], *, locks: str | None = None) -> Awaitable[T]:
+        """Run `work(tx)` in a read-write transaction from async code; await it: it resolves once the
+        transaction is committed.
 
         `work` must act only through `tx` (a store may run it again from the start, on a fresh
         transaction, when other work batched with it has to be undone). `locks`, where known, is the

@@ -145,8 +145,9 @@ class SqliteStore:
                 raise
             self._conn.execute("COMMIT")
 
-    async def run(self, work: Callable[[SqliteTransaction], T], *, locks: str | None = None) -> T:
-        """Run `work` in a transaction and return once it is committed, batching with other requests.
+    def run(self, work: Callable[[SqliteTransaction], T], *, locks: str | None = None) -> asyncio.Future[T]:
+        """Run `work` in a transaction; the future resolves once it is committed. Batched with other
+        requests. (A plain function returning the future: no coroutine to create and resume per request.)
 
         Group commit: work submitted while the event loop is busy, or while the previous batch is being
         committed, is run in one transaction made durable by one commit (one fsync); every caller is
@@ -165,7 +166,7 @@ class SqliteStore:
         if not self._flush_scheduled and self._committing_loop is None:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
-        return await future
+        return future
 
     def _flush(self) -> None:
         self._flush_scheduled = False
