@@ -6,35 +6,36 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+_NO_OFFSET = timedelta(0)
+
 
 class Clock:
     def __init__(self, start: datetime | None = None) -> None:
-        self._lock = threading.Lock()
-        self._offset = timedelta(0)
-        self._frozen: datetime | None = None
+        self._lock = threading.Lock()  # serialises the writers (set, advance)
+        # (frozen instant or None, offset from real time), replaced as one tuple: `now` reads it without
+        # the lock (it runs on every request) and always sees a consistent pair.
+        self._state: tuple[datetime | None, timedelta] = (None, _NO_OFFSET)
         if start is not None:
             self.set(start)
 
     def now(self) -> datetime:
-        with self._lock:
-            if self._frozen is not None:
-                return self._frozen
-            return datetime.now(UTC) + self._offset
+        frozen, offset = self._state
+        if frozen is not None:
+            return frozen
+        return datetime.now(UTC) + offset if offset else datetime.now(UTC)
 
     def set(self, moment: datetime, *, frozen: bool = False) -> None:
         """Jump to `moment`; it runs on from there unless `frozen`."""
         if moment.tzinfo is None:
             raise ValueError("clock time must be timezone-aware")
         with self._lock:
-            self._frozen = moment.astimezone(UTC) if frozen else None
-            self._offset = moment.astimezone(UTC) - datetime.now(UTC)
+            self._state = (moment.astimezone(UTC) if frozen else None,
+                           moment.astimezone(UTC) - datetime.now(UTC))
 
     def advance(self, delta: timedelta) -> None:
         with self._lock:
-            if self._frozen is not None:
-                self._frozen += delta
-            else:
-                self._offset += delta
+            frozen, offset = self._state
+            self._state = (frozen + delta, offset) if frozen is not None else (None, offset + delta)
 
     @staticmethod
     def monotonic() -> float:
