@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httptools
@@ -85,12 +86,6 @@ class FinishedResponse(Protocol):
     status_code: int
     raw_headers: list[tuple[bytes, bytes]]
     body: bytes
-
-
-class FastEndpoints(Protocol):
-    """The app side: the KIS endpoint for a method and path, if there is one."""
-
-    def kis_endpoint(self, method: str, path: str) -> Any: ...
 
 
 _SERVER_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -185,8 +180,11 @@ class KisExchange:
 class KisHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kis_endpoint = getattr(self.app, "kis_endpoint", None)  # absent when uvicorn wraps the app
-        self._kis_endpoint: Any = kis_endpoint
+        # The app's look-up of KIS endpoints by method and path; absent when uvicorn wraps the app. The
+        # lean cycle is for the plain setup only: no concurrency limit or root path to apply.
+        lean = self.limit_concurrency is None and not self.root_path
+        self._kis_endpoint: Callable[[str, str], Any] | None = (
+            getattr(self.app, "kis_endpoint", None) if lean else None)
         self._date: tuple[object, bytes] = (None, b"")
         # When the connection last went idle (None while a request is under way): the keep-alive timer
         # is armed once per idle period and re-checked when it fires, instead of set and cancelled on
@@ -228,11 +226,9 @@ class KisHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         endpoint = None
-        # Only the plain case: no upgrade, no pipelined request waiting its turn, no concurrency limit or
-        # root path to apply, no escaped path to decode.
+        # Only the plain case: no upgrade, no pipelined request waiting its turn, no escaped path to decode.
         if self._kis_endpoint is not None and not self.parser.should_upgrade() and (
-                self.cycle is None or self.cycle.response_complete) and self.limit_concurrency is None \
-                and not self.root_path:
+                self.cycle is None or self.cycle.response_complete):
             method = self.parser.get_method().decode("ascii")
             url = self.url
             query = url.find(b"?")
