@@ -15,26 +15,17 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from localkis.server.http import KisHttpToolsProtocol
+from tests.recording import Recorder
 
 KIS_PATH = "/uapi/overseas-stock/v1/trading/order-rvsecncl"
 
 
-class Socket:
+class Socket(Recorder):
     """What the protocol sees of a connection: writes are recorded, reads are fed by the test."""
 
     def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
+        super().__init__()
         self.reading = True
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
 
     def pause_reading(self) -> None:
         self.reading = False

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from localkis.server.http import _TitleCaseTransport, title_case_headers
+from tests.recording import Recorder
 
 HEAD = b"HTTP/1.1 200 OK\r\ndate: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\ntr_id: TTTT1004U\r\n\r\n"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def get_extra_info(self, name: str) -> Any:
-        return f"extra {name}"
 
 
 def test_standard_names_are_title_cased_and_kis_names_stay_lowercase() -> None:
