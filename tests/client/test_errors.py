@@ -33,8 +33,9 @@ from localkis.protocol import codes
 from localkis.protocol.codes import BUSINESS, GATEWAY_TEXT, Gateway
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import Side, tr_for_order
+from localkis.protocol.trids import tr_for_order
 from tests.client.conftest import World
 from tests.client.proxy import Action, Proxy
 from tests.serverproc import free_port, make_appkey, make_appsecret

@@ -11,8 +11,9 @@ import pytest
 
 from localkis.client import Exchange, OrderKind, OrderType, Side
 from localkis.protocol import codes
+from localkis.protocol.apis import Api
 from localkis.protocol.env import Env
-from localkis.protocol.trids import TR_TABLE, Api
+from localkis.protocol.trids import TR_TABLE
 from tests.client.conftest import AAPL, INSTRUMENTS, Wire, World
 from tests.client.proxy import Proxy
 

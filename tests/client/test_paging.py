@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from localkis.client import Exchange
-from localkis.protocol.env import Env
-from localkis.protocol.fields import CCNL_PAGE_SIZE_MOCK, CCNL_PAGE_SIZE_REAL, NCCS_PAGE_SIZE
+from localkis.protocol.apis import Api, path_of
+from localkis.protocol.env import ENV_RULES, Env
+from localkis.protocol.fields import NCCS_PAGE_SIZE
 from tests.client.conftest import Wire, World
 
-NCCS = "/uapi/overseas-stock/v1/trading/inquire-nccs"
-CCNL = "/uapi/overseas-stock/v1/trading/inquire-ccnl"
+NCCS = path_of(Api.INQUIRE_NCCS)
+CCNL = path_of(Api.INQUIRE_CCNL)
+CCNL_PAGE_SIZE_REAL = ENV_RULES[Env.REAL].ccnl_page_size
+CCNL_PAGE_SIZE_MOCK = ENV_RULES[Env.MOCK].ccnl_page_size
 
 
 def pages(n: int, size: int) -> int:

@@ -24,11 +24,13 @@ import httpx
 import pytest
 
 from localkis.protocol import codes
+from localkis.protocol.apis import Api
 from localkis.protocol.codes import BUSINESS, GATEWAY_TEXT, OPS_TEXT, Gateway, Message, Ops
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import Api, Side, tr_for, tr_for_order, tr_for_revise_cancel
+from localkis.protocol.trids import tr_for, tr_for_order, tr_for_revise_cancel
 from tests.pg import fresh_database
 from tests.serverproc import RunningServer, make_appkey, make_appsecret, running_server
 

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from localkis.protocol import codes
+from localkis.protocol.apis import Api
 from localkis.protocol.codes import REAL_APP_MOCK_TR_TEXT, Gateway, Ops
 from localkis.protocol.env import Env
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import TR_TABLE, Api, Side, tr_for
+from localkis.protocol.trids import TR_TABLE, tr_for
 from tests.integration.conftest import (
     INSTRUMENTS,
     NCCS_PATH,

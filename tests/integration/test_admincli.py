@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from localkis.protocol import codes
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from tests.integration.conftest import AppCreds, Kis, expect_order_ok
 from tests.integration.simulator import ACCOUNT, CliResult, app, cli, config_text
 from tests.serverproc import RunningServer, free_port, running_server

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import httpx
 
-from localkis.protocol.trids import TR_TABLE, Api
-from localkis.server.app import KIS_ROUTES
+from localkis.protocol.apis import ENDPOINTS, Api
+from localkis.protocol.trids import TR_TABLE
 from tests.integration.conftest import World
 
 
 def test_openapi_covers_every_kis_route_with_its_tr_ids_and_examples(world: World) -> None:
     doc = httpx.get(world.server.base_url + "/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.")
-    for path, method, api, _ in KIS_ROUTES:
+    for api, (method, path) in ENDPOINTS.items():
         op = doc["paths"][path][method.lower()]
         tr_param = next(p for p in op["parameters"] if p["name"] == "tr_id")
         assert set(tr_param["schema"]["enum"]) == {t for t, s in TR_TABLE.items() if s.api is api}

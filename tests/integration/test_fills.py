@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from localkis.protocol import codes
 from localkis.protocol.env import Env
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import Side
 from tests.integration.conftest import (
     INSTRUMENTS,
     Inst,

@@ -13,7 +13,7 @@ import pytest
 from localkis.protocol import codes
 from localkis.protocol.codes import Gateway
 from localkis.protocol.env import Env
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from tests.integration.conftest import (
     INSTRUMENTS,
     NCCS_PATH,

@@ -6,7 +6,7 @@ import pytest
 
 from localkis.protocol import codes
 from localkis.protocol.env import Env
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from tests.integration.conftest import CCNL_PATH, INSTRUMENTS, NCCS_PATH, Kis, Reply, World, expect_order_ok
 
 AAPL, IBM, SPY, TOYOTA = INSTRUMENTS["AAPL"], INSTRUMENTS["IBM"], INSTRUMENTS["SPY"], INSTRUMENTS["7203"]

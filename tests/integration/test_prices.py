@@ -6,8 +6,8 @@ import pytest
 
 from localkis.protocol import codes
 from localkis.protocol.env import Env
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import Side
 from tests.integration.conftest import (
     INSTRUMENTS,
     ORDER_PATH,

@@ -20,7 +20,7 @@ import httpx
 from localkis.engine.sources import RandomWalk, WalkSpec, snap_to_tick
 from localkis.protocol import codes
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from tests.integration.conftest import Kis, database, expect_order_ok
 from tests.integration.simulator import app, cli, config_text, sample_ticks
 from tests.serverproc import RunningServer, running_server

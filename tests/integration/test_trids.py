@@ -7,8 +7,9 @@ import pytest
 from localkis.protocol import codes
 from localkis.protocol.codes import REAL_APP_MOCK_TR_TEXT, Gateway, Ops
 from localkis.protocol.env import Env
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import TR_TABLE, Side
+from localkis.protocol.trids import TR_TABLE
 from tests.integration.conftest import (
     BY_MARKET,
     INSTRUMENTS,

@@ -24,9 +24,10 @@ from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.sources import Tick
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from localkis.store.base import Transaction
 from localkis.store.sqlite import SqliteStore
+from tests.records import place
 
 D = Decimal
 E = Exchange
@@ -47,7 +48,7 @@ def insert(tx: Transaction, account: str, exchange: Exchange, symbol: str, side:
            order_type: str = "00") -> None:
     command = orders.NewOrder(account=account, env=Env.REAL, exchange=exchange, symbol=symbol, side=side,
                               order_type=order_type, quantity=qty, price=price, tr_id="TTTT1002U")
-    tx.insert_order(orders.place(command, tx.next_order_no(), START - timedelta(hours=1), "01790"), "20261124")
+    tx.insert_order(place(command, tx.next_order_no(), START - timedelta(hours=1), "01790"), "20261124")
 
 
 def preload(store: SqliteStore, seed: int) -> None:
@@ -87,8 +88,8 @@ def make_ticks(seed: int, count: int = 600) -> list[Tick]:
 
 def state(store: SqliteStore) -> tuple[object, ...]:
     with store.read() as tx:
-        cash = {n: tx.cash_balances(n) for n in [*ACCOUNTS, SHORT]}
-        positions = {n: tx.positions(n) for n in [*ACCOUNTS, SHORT]}
+        cash = {n: tx.account_funds(n) for n in [*ACCOUNTS, SHORT]}
+        positions = {n: tx.holdings(n) for n in [*ACCOUNTS, SHORT]}
         ledger = {n: tx.ledger_totals(n) for n in [*ACCOUNTS, SHORT]}
         lasts = sorted(tx.last_trades(), key=lambda t: (t.exchange.value, t.symbol))
     return list(store.all_orders()), cash, positions, ledger, lasts
@@ -167,7 +168,7 @@ def test_put_follows_orders_of_this_process(hours: MarketHours, tmp_path: Path) 
     assert book.best(E.NASD, "AAA") == (None, None)
     command = orders.NewOrder(account=ACCOUNTS[0], env=Env.REAL, exchange=E.NASD, symbol="AAA", side=Side.BUY,
                               order_type="00", quantity=5, price=D("99.00"), tr_id="TTTT1002U")
-    order = orders.place(command, "0000000001", START, "01790")
+    order = place(command, "0000000001", START, "01790")
     book.put(order)
     assert book.best(E.NASD, "AAA") == (D("99.00"), None)
     assert book.crosses(E.NASD, "AAA", D("99.00")) and not book.crosses(E.NASD, "AAA", D("99.01"))

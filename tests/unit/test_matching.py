@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from localkis.domain import accounts, matching
-from localkis.domain.accounts import EMPTY_POSITION, Position
+from localkis.domain import accounts, matching, revise_cancel
+from localkis.domain.accounts import EMPTY_POSITION, NO_FUNDS, NO_HOLDING, Funds, Holding, Holds, Position
 from localkis.domain.errors import BusinessError, Reason
-from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest, cancel, fill, place
-from localkis.protocol.env import Env
+from localkis.domain.orders import FillError, Order, fill
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import RevisionKind, Side
+from tests.unit import builders
 
 D = Decimal
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
@@ -21,9 +21,19 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 def order(no: int, side: Side, price: str, qty: int = 10, order_type: str = "00",
           exchange: Exchange = Exchange.NASD) -> Order:
-    command = NewOrder(account="12345678-01", env=Env.REAL, exchange=exchange, symbol="AAPL", side=side,
-                       order_type=order_type, quantity=qty, price=D(price), tr_id="TTTT1002U")
-    return place(command, f"{no:010d}", NOW, "01790")
+    return builders.order(exchange, side=side, price=D(price), quantity=qty, order_type=order_type,
+                          order_no=f"{no:010d}", symbol="AAPL", created_at=NOW)
+
+
+def cancel_all(target: Order) -> revise_cancel.Revision:
+    return revise_cancel.decide(builders.request(target, RevisionKind.CANCEL), builders.instrument(target.exchange),
+                                None, NOW.date(), target, None, order_no="0000000009", now=NOW, branch="01790")
+
+
+def revise_all(target: Order, price: str, funds: Funds | None) -> revise_cancel.Revision:
+    return revise_cancel.decide(builders.request(target, RevisionKind.REVISE, 0, D(price)),
+                                builders.instrument(target.exchange), None, NOW.date(), target, funds,
+                                order_no="0000000009", now=NOW, branch="01790")
 
 
 @pytest.mark.parametrize(("side", "limit", "trade", "crosses"), [
@@ -100,22 +110,41 @@ def test_closing_auction_fills_moc_and_crossing_loc_at_the_last_regular_price() 
 
 def test_a_buy_reserves_limit_times_open_quantity_and_releases_it_when_done() -> None:
     buy = order(1, Side.BUY, "100.00", qty=10)
-    assert accounts.reservation(buy) == D("1000.00")
+    assert accounts.holds(buy) == Holds(D("1000.00"), 0)
     partly = fill(buy, 4, D("99.00"))
-    assert accounts.reservation(partly) == D("600.00")
-    request = RevisionRequest(RevisionKind.CANCEL, buy.account, Env.REAL, Exchange.NASD, "AAPL", buy.order_no, 0,
-                              D(0), "TTTT1004U")
-    cancelled, record = cancel(partly, request, "0000000009", NOW, "01790")
-    assert accounts.reservation(cancelled) == 0 and accounts.reservation(record) == 0
-    assert accounts.reservation(order(2, Side.SELL, "100.00")) == 0
+    assert accounts.holds(partly) == Holds(D("600.00"), 0)
+    cancelled, record = cancel_all(partly)
+    assert accounts.holds(cancelled) == accounts.holds(record) == accounts.NOTHING_HELD
+    assert accounts.holds(order(2, Side.SELL, "100.00")).cash == 0
+
+
+def test_a_sell_holds_its_open_quantity_of_shares_until_done() -> None:
+    sell = order(1, Side.SELL, "100.00", qty=10)
+    assert accounts.holds(sell) == Holds(D(0), 10)
+    partly = fill(sell, 3, D("100.00"))
+    assert accounts.holds(partly) == Holds(D(0), 7)
+    cancelled, record = cancel_all(partly)
+    assert accounts.holds(cancelled) == accounts.holds(record) == accounts.NOTHING_HELD
+    assert accounts.holds(fill(sell, 10, D("100.00"))) == accounts.NOTHING_HELD
 
 
 def test_reservations_are_per_currency_and_pending_sells_count_open_quantity() -> None:
     live = [order(1, Side.BUY, "100.00", qty=2), order(2, Side.BUY, "50.00", qty=100, exchange=Exchange.SEHK),
             fill(order(3, Side.SELL, "100.00", qty=10), 3, D("100.00")), order(4, Side.SELL, "100.00", qty=5)]
-    assert accounts.reserved_total(live, "USD") == D("200.00")
-    assert accounts.reserved_total(live, "HKD") == D("5000.00")
-    assert accounts.pending_sell_quantity(live) == 12
+
+    def reserved(currency: str) -> Decimal:
+        return sum((accounts.holds(o).cash for o in live if accounts.currency_of(o) == currency), D(0))
+
+    assert reserved("USD") == D("200.00")
+    assert reserved("HKD") == D("5000.00")
+    assert sum(accounts.holds(o).shares for o in live) == 12
+
+
+def test_available_cash_and_sellable_shares() -> None:
+    assert Funds(D("1000"), D("400")).available == D("600")
+    assert NO_FUNDS.available == 0
+    assert Holding(Position(10, D("5")), 4).sellable == 6
+    assert NO_HOLDING.sellable == 0
 
 
 def test_buying_power_and_sellable_checks_raise_the_account_reasons() -> None:
@@ -123,17 +152,20 @@ def test_buying_power_and_sellable_checks_raise_the_account_reasons() -> None:
     with pytest.raises(BusinessError) as cash:
         accounts.check_buying_power(D("99.99"), D("100"))
     assert cash.value.reason is Reason.INSUFFICIENT_CASH
-    accounts.check_sellable(10, 4, 6)
+    accounts.check_sellable(Holding(Position(10, D("1")), 4), 6)
     with pytest.raises(BusinessError) as shares:
-        accounts.check_sellable(10, 4, 7)
+        accounts.check_sellable(Holding(Position(10, D("1")), 4), 7)
     assert shares.value.reason is Reason.INSUFFICIENT_HOLDINGS
 
 
 def test_a_buy_revise_to_a_higher_price_needs_only_the_difference() -> None:
-    buy = order(1, Side.BUY, "100.00", qty=10)
-    assert accounts.extra_reservation_for_revise(buy, 4, D("101.00")) == D("4.00")
-    assert accounts.extra_reservation_for_revise(buy, 4, D("99.00")) == 0
-    assert accounts.extra_reservation_for_revise(order(2, Side.SELL, "100.00"), 4, D("200")) == 0
+    buy = order(1, Side.BUY, "100.00", qty=4)
+    assert revise_all(buy, "101.00", Funds(D("4.00"), D(0))).record.price == D("101.00")
+    with pytest.raises(BusinessError) as short:
+        revise_all(buy, "101.00", Funds(D("3.99"), D(0)))
+    assert short.value.reason is Reason.INSUFFICIENT_CASH
+    assert revise_all(buy, "99.00", NO_FUNDS).record.price == D("99.00")
+    assert revise_all(order(2, Side.SELL, "100.00"), "200", NO_FUNDS).record.price == D("200")
 
 
 def test_positions_average_buys_and_keep_the_average_on_sells() -> None:
@@ -143,5 +175,12 @@ def test_positions_average_buys_and_keep_the_average_on_sells() -> None:
     assert pos.after_sell(20) == Position(0, D(0))
     with pytest.raises(AssertionError):
         pos.after_sell(21)
-    assert accounts.cash_change(Side.BUY, 3, D("10.5")) == D("-31.5")
-    assert accounts.cash_change(Side.SELL, 3, D("10.5")) == D("31.5")
+
+
+def test_a_fill_settles_cash_and_position() -> None:
+    bought = accounts.settle(order(1, Side.BUY, "10.50", qty=3), 3, D("10.5"), Position(3, D("9.5")))
+    assert bought == accounts.Settlement(D("-31.5"), Position(6, D("10")))
+    sold = accounts.settle(order(2, Side.SELL, "10.50", qty=3), 3, D("10.5"), Position(5, D("9.5")))
+    assert sold == accounts.Settlement(D("31.5"), Position(2, D("9.5")))
+    with pytest.raises(FillError):
+        accounts.settle(order(3, Side.SELL, "10.50", qty=3), 3, D("10.5"), Position(2, D("9.5")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from localkis.protocol import codes
+from localkis.protocol.apis import Api
 from localkis.protocol.codes import (
     BUSINESS,
     GATEWAY_TEXT,
@@ -14,7 +15,7 @@ from localkis.protocol.codes import (
     Message,
     Ops,
 )
-from localkis.protocol.env import Env
+from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import (
     EXCHANGES,
     QUOTE_CODES,
@@ -26,8 +27,6 @@ from localkis.protocol.exchanges import (
     parse_exchange,
 )
 from localkis.protocol.fields import (
-    CCNL_PAGE_SIZE_MOCK,
-    CCNL_PAGE_SIZE_REAL,
     CURSOR_WIDTH,
     HEADERS,
     INQUIRE_CCNL_QUERY,
@@ -36,16 +35,9 @@ from localkis.protocol.fields import (
     REVISE_CANCEL_BODY,
     Format,
 )
+from localkis.protocol.orders import Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import (
-    TR_TABLE,
-    Api,
-    Side,
-    tr_env_family,
-    tr_for,
-    tr_for_order,
-    tr_for_revise_cancel,
-)
+from localkis.protocol.trids import TR_TABLE, tr_env_family, tr_for, tr_for_order, tr_for_revise_cancel
 
 # ------------------------------------------------------------------------------------------------
 # TR IDs
@@ -403,4 +395,5 @@ def test_ccnl_filter_choices() -> None:
 
 
 def test_paging_constants() -> None:
-    assert (NCCS_PAGE_SIZE, CCNL_PAGE_SIZE_REAL, CCNL_PAGE_SIZE_MOCK, CURSOR_WIDTH) == (40, 20, 15, 200)
+    ccnl = (ENV_RULES[Env.REAL].ccnl_page_size, ENV_RULES[Env.MOCK].ccnl_page_size)
+    assert (NCCS_PAGE_SIZE, *ccnl, CURSOR_WIDTH) == (40, 20, 15, 200)

@@ -15,12 +15,13 @@ from typing import Any
 import apsw
 import pytest
 
-from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest, cancel, place
+from localkis.domain.orders import NewOrder, Order, RevisionRequest
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import RevisionKind, Side
 from localkis.store.base import LastTrade
 from localkis.store.sqlite import SqliteStore, SqliteTransaction
+from tests.records import cancel, place
 from tests.sqlitefile import sqlite_file
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -178,7 +179,7 @@ def cancel_three(order_no: str) -> Callable[[SqliteTransaction], int]:
         original = tx.load_order_for_update(request.original_key)
         assert original is not None
         updated, record = cancel(original, request, tx.next_order_no(), NOW, "01790")
-        tx.update_order(updated)
+        tx.update_order(original, updated)
         tx.insert_order(record, "20260302")
         return original.open_quantity
 

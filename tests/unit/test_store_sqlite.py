@@ -12,24 +12,15 @@ from zoneinfo import ZoneInfo
 import apsw
 import pytest
 
-from localkis.domain.orders import (
-    NewOrder,
-    Order,
-    OrderState,
-    RevisionKind,
-    RevisionRequest,
-    cancel,
-    fill,
-    place,
-    revise,
-)
+from localkis.domain.orders import NewOrder, Order, OrderState, RevisionRequest, fill
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import US_EXCHANGES, Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import RevisionKind, Side
 from localkis.store.base import OrderQuery, TokenRecord
+from localkis.store.rows import ORDER_COLUMNS, SELECT_ORDERS, order_values
 from localkis.store.schema import MIGRATIONS
-from localkis.store.sql import INSERT_ORDER, SELECT_ORDERS, order_values
 from localkis.store.sqlite import SqliteStore
+from tests.records import cancel, place, revise
 from tests.sqlitefile import sqlite_file
 
 D = Decimal
@@ -60,6 +51,9 @@ def _request(order: Order, kind: RevisionKind, quantity: int = 0, price: D = ZER
 # ------------------------------------------------------------------------------------------------
 
 LATEST = max(m.version for m in MIGRATIONS)
+# How orders were inserted before schema 7 added their integer limit (`price_units`).
+INSERT_ORDER_V1 = ("INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
+                   + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")")
 
 
 def test_fresh_database_is_at_the_latest_version(store: SqliteStore, db_path: Path) -> None:
@@ -110,7 +104,7 @@ def test_orders_keep_their_rows_when_order_numbers_become_the_row_key(db_path: P
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
         for order in kept:
-            conn.execute(INSERT_ORDER, (*order_values(order), "20260302"))
+            conn.execute(INSERT_ORDER_V1, (*order_values(order), "20260302"))
         conn.execute("UPDATE counters SET value = 41 WHERE name = 'order_no'")
     upgraded = SqliteStore(db_path)
     try:
@@ -129,6 +123,45 @@ def test_orders_keep_their_rows_when_order_numbers_become_the_row_key(db_path: P
         assert conn.execute("SELECT typeof(order_no) FROM orders").fetchall() == [("integer",)] * 3
 
 
+def test_running_totals_and_limits_of_an_older_database_are_backfilled(db_path: Path) -> None:
+    """Migration 7 adds the running totals and the integer limits of the crossing index to a version-6
+    file: reserved cash and pending sells are summed from its live orders, finished ones count nothing."""
+    buys = [new_order("0000000001", quantity=10, price=D("100.25")),
+            fill(new_order("0000000002", quantity=4, price=D("0.5005")), 1, D("0.5"))]
+    sells = [new_order("0000000003", side=Side.SELL, quantity=3, price=D("120.00"))]
+    done = [fill(new_order("0000000004", quantity=2, price=D("99.00")), 2, D("99.00")),
+            new_order("0000000005", exchange=Exchange.SEHK, symbol="00700", quantity=100, price=D("300.2"))]
+    with sqlite_file(db_path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for migration in MIGRATIONS[:6]:
+            for statement in migration.for_backend("sqlite"):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
+        for order in [*buys, *sells, *done]:
+            conn.execute(INSERT_ORDER_V1, (*order_values(order), "20260302"))
+        conn.execute("INSERT INTO accounts (number, created_at) VALUES (?, '')", (ACCOUNT,))
+        conn.execute("INSERT INTO cash (account, currency, amount) VALUES (?, 'USD', '5000')", (ACCOUNT,))
+        conn.execute("INSERT INTO positions (account, exchange, symbol, quantity, avg_price)"
+                     " VALUES (?, 'NASD', 'AAPL', 7, '90')", (ACCOUNT,))
+    upgraded = SqliteStore(db_path)
+    try:
+        with upgraded.transaction() as tx:
+            funds = tx.account_funds(ACCOUNT)
+            assert funds["USD"].cash == D(5000)
+            assert funds["USD"].reserved == D("100.25") * 10 + D("0.5005") * 3
+            # The Hong Kong buy had no cash row: its reservation gets one.
+            assert funds["HKD"].reserved == D("300.2") * 100 and funds["HKD"].cash == 0
+            holding = tx.holding(ACCOUNT, Exchange.NASD, "AAPL")
+            assert holding.position.quantity == 7 and holding.pending_sells == 3 and holding.sellable == 4
+            crossing = tx.crossing_orders(Exchange.NASD, "AAPL", Side.BUY, D("0.5005"), None)
+            assert [o.order_no for o in crossing] == ["0000000001", "0000000002"]
+            assert [o.order_no for o in tx.crossing_orders(Exchange.NASD, "AAPL", Side.SELL, D("120"), None)] == [
+                "0000000003"]
+            assert tx.crossing_orders(Exchange.NASD, "AAPL", Side.SELL, D("119.99"), None) == []
+    finally:
+        upgraded.close()
+
+
 class PlanRecorder:
     """Wraps the store's connection and records the query plan of every SELECT it runs."""
 
@@ -145,18 +178,20 @@ class PlanRecorder:
 
 def test_live_order_queries_use_the_partial_live_indexes(store: SqliteStore) -> None:
     """The live-order look-ups must repeat the partial indexes' condition term for term, or SQLite
-    quietly falls back to scanning the account's whole history."""
+    quietly falls back to scanning the whole book: a print's candidates of each side, its auction
+    orders, and an account's unfilled orders."""
     with store.transaction() as tx:
         recorder = PlanRecorder(tx._conn)
         tx._conn = recorder
-        tx.live_orders_of(ACCOUNT)
-        tx.reserved_cash(ACCOUNT, frozenset({Exchange.NASD, Exchange.NYSE}))
-        tx.pending_sell_quantity(ACCOUNT, Exchange.NASD, "AAPL")
-        tx.live_orders_on(frozenset({Exchange.NASD}), "AAPL")
+        tx.crossing_orders(Exchange.NASD, "AAPL", Side.BUY, D("190.00"), None)
+        tx.crossing_orders(Exchange.NASD, "AAPL", Side.SELL, D("190.00"), 5)
+        tx.auction_orders(Exchange.NASD, "AAPL")
+        tx.list_orders(OrderQuery(ACCOUNT, exchanges=US_EXCHANGES, live_only=True, descending=True))
     used = [detail for _, detail in recorder.plans]
     assert len(used) == 4
-    assert all("orders_account_live" in d for d in used[:3]), used
-    assert "orders_book_live" in used[3], used
+    assert all("orders_crossing" in d and "price_units" in d for d in used[:2]), used
+    assert "orders_auction" in used[2], used
+    assert "orders_account_live" in used[3], used
 
 
 def test_data_survives_reopen(db_path: Path) -> None:
@@ -217,17 +252,18 @@ def test_update_round_trip_through_a_life_cycle(store: SqliteStore) -> None:
     order = new_order("0000000001", quantity=10, price=D("100.00"))
     with store.transaction() as tx:
         tx.insert_order(order, "20260302")
-    order = fill(order, 3, D("99.995"))
+    filled = fill(order, 3, D("99.995"))
     with store.transaction() as tx:
-        tx.update_order(order)
+        tx.update_order(order, filled)
+    order = filled
     updated, replacement = revise(order, _request(order, RevisionKind.REVISE, 4, D("101.00")), "0000000002",
                                   T0, "01790")
     with store.transaction() as tx:
-        tx.update_order(updated)
+        tx.update_order(order, updated)
         tx.insert_order(replacement, "20260302")
     updated2, record = cancel(updated, _request(updated, RevisionKind.CANCEL), "0000000003", T0, "01790")
     with store.transaction() as tx:
-        tx.update_order(updated2)
+        tx.update_order(updated, updated2)
         tx.insert_order(record, "20260302")
     with store.read() as tx:
         _assert_same(tx.load_order_for_update("0000000001"), updated2)
@@ -242,7 +278,7 @@ def test_update_does_not_touch_identity_fields(store: SqliteStore) -> None:
     order = new_order("0000000001", price=D("100.00"))
     with store.transaction() as tx:
         tx.insert_order(order, "20260302")
-        tx.update_order(fill(order, 1, D("100"))._replace(price=D("1"), symbol="MSFT"))
+        tx.update_order(order, fill(order, 1, D("100"))._replace(price=D("1"), symbol="MSFT"))
     with store.read() as tx:
         loaded = tx.load_order_for_update("0000000001")
     assert loaded is not None and loaded.price == D("100.00") and loaded.symbol == "AAPL" and loaded.filled == 1
@@ -273,7 +309,7 @@ def test_rollback_on_exception_leaves_nothing(store: SqliteStore) -> None:
     with pytest.raises(Boom), store.transaction() as tx:
         number = tx.next_order_no()
         tx.insert_order(new_order(number), "20260302")
-        tx.update_order(fill(new_order("0000000001"), 10, D("100")))
+        tx.update_order(new_order("0000000001"), fill(new_order("0000000001"), 10, D("100")))
         tx.insert_fill("0000000001", 10, "100", T0)
         tx.insert_token(TokenRecord("tok", "app", T0, T0 + timedelta(days=1)))
         tx.set_last_token_request("app", T0)
@@ -338,7 +374,7 @@ def book(store: SqliteStore) -> dict[str, Order]:
             orders[number] = new_order(number, account=OTHER)
         target = orders["0000000003"]
         updated, record = cancel(target, _request(target, RevisionKind.CANCEL), tx.next_order_no(), T0, "01790")
-        tx.update_order(updated)
+        tx.update_order(target, updated)
         tx.insert_order(record, "20260303")
         orders[updated.order_no] = updated
         orders[record.order_no] = record

@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localkis.domain.instruments import Instrument
-from localkis.domain.orders import NewOrder, Order, RevisionKind, RevisionRequest, cancel, fill, place, revise
+from localkis.domain.orders import NewOrder, Order, RevisionRequest, fill
 from localkis.protocol import codes
 from localkis.protocol.codes import Gateway, Ops
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.fields import INQUIRE_CCNL_QUERY, ORDER_BODY, REVISE_CANCEL_BODY, FieldSpec, Format
+from localkis.protocol.orders import RevisionKind, Side
 from localkis.protocol.reasons import Reason
-from localkis.protocol.trids import Side
 from localkis.wire.errors import (
     GatewayError,
     MessageError,
@@ -30,6 +30,10 @@ from localkis.wire.errors import (
     field_format_error,
     field_size_error,
 )
+from localkis.wire.inquire_ccnl import row as ccnl_row
+from localkis.wire.inquire_nccs import row as nccs_row
+from localkis.wire.order import ack as order_ack
+from localkis.wire.paging import cursor
 from localkis.wire.requests import (
     MAX_BODY_BYTES,
     bearer_token,
@@ -41,7 +45,8 @@ from localkis.wire.requests import (
     parse_json_object,
     query_upper,
 )
-from localkis.wire.responses import ccnl_row, cursor, dumps, fixed, hhmmss, kst, nccs_row, order_ack, yyyymmdd
+from localkis.wire.responses import dumps, fixed, hhmmss, kst, yyyymmdd
+from tests.records import cancel, place, revise
 
 D = Decimal
 PRICE_200 = D("200")
@@ -531,7 +536,7 @@ COCA_COLA = Instrument(Exchange.NYSE, "KO", "코카콜라", D("60"))
 
 
 def test_nccs_row_of_a_new_order() -> None:
-    row = nccs_row(make_order(), COCA_COLA, "20260301")
+    row = nccs_row(make_order(), COCA_COLA.name, "20260301")
     assert set(row) == NCCS_KEYS
     assert all(isinstance(v, str) for v in row.values())
     assert row["ft_ord_unpr3"] == "200.00000000" and row["ft_ccld_unpr3"] == "0.00000000"
@@ -547,7 +552,7 @@ def test_nccs_row_of_a_new_order() -> None:
 
 
 def test_nccs_row_without_instrument_uses_symbol() -> None:
-    assert nccs_row(make_order(), None, "20260301")["prdt_name"] == "KO"
+    assert nccs_row(make_order(), "KO", "20260301")["prdt_name"] == "KO"
 
 
 def test_rows_of_partially_filled_revised_order() -> None:
@@ -556,11 +561,11 @@ def test_rows_of_partially_filled_revised_order() -> None:
                               exchange=order.exchange, symbol=order.symbol, original_no=order.order_no, quantity=3,
                               price=D("201.25"), tr_id="TTTT1004U")
     updated, replacement = revise(order, request, "0000004338", T_ORDER, "01790")
-    row = nccs_row(updated, COCA_COLA, "20260301")
+    row = nccs_row(updated, COCA_COLA.name, "20260301")
     assert (row["ft_ord_qty"], row["ft_ccld_qty"], row["nccs_qty"]) == ("10", "3", "4")
     assert row["ft_ccld_amt3"] == "599.00000" and row["ft_ccld_unpr3"] == "199.66666667"
     assert row["ft_ord_unpr3"] == "200.00000000"
-    new_row = nccs_row(replacement, COCA_COLA, "20260301")
+    new_row = nccs_row(replacement, COCA_COLA.name, "20260301")
     assert (new_row["odno"], new_row["orgn_odno"], new_row["rvse_cncl_dvsn_cd"], new_row["rvse_cncl_dvsn_cd_name"]) \
         == ("0000004338", "0000004336", "01", "정정")
     assert (new_row["ft_ord_qty"], new_row["nccs_qty"], new_row["ft_ord_unpr3"]) == ("3", "3", "201.25000000")
@@ -573,7 +578,7 @@ def test_ccnl_row_of_a_cancel_record() -> None:
                               price=D("0"), tr_id="TTTT1004U")
     late = datetime(2026, 3, 2, 20, 0, 1, tzinfo=UTC)
     _, record = cancel(order, request, "0000004339", late, "01790")
-    row = ccnl_row(record, COCA_COLA, "20260302")
+    row = ccnl_row(record, COCA_COLA.name, "20260302")
     assert set(row) == CCNL_KEYS
     assert (row["rvse_cncl_dvsn"], row["rvse_cncl_dvsn_name"], row["orgn_odno"]) == ("02", "취소", "0000004336")
     assert (row["sll_buy_dvsn_cd"], row["sll_buy_dvsn_cd_name"]) == ("01", "매도")

@@ -44,7 +44,7 @@ from localkis.client.models import (
 from localkis.client.sync import KisClient
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 
 __all__ = [
     "MOCK_URL",

@@ -1,21 +1,22 @@
-"""`AsyncKisClient`: the asyncio client, one httpx connection pool (`transport.AsyncTransport`).
+"""`AsyncKisClient`: the asyncio client on one httpx connection pool (`transport.AsyncTransport`).
 
-Same methods, arguments, results, errors and policies as `KisClient` (the operations are the same
-generator plans); every method is a coroutine. The rate limiter and the token cache are shared
-with any sync client of the same app in the process.
+This file is the source of both clients: `sync.py` (`KisClient`) is generated from it by
+`tools/unasync.py` (`make test` fails when the two drift). The operations themselves are the
+generator plans of `core.py`; only the I/O is written here. The rate limiter and the token cache are
+shared with every client of the same app in the process.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
 
+from localkis.client import transport
 from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
@@ -29,27 +30,38 @@ from localkis.client.core import (
     judge_transport,
 )
 from localkis.client.errors import KisError
-from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, OrderType, Quote
-from localkis.client.tokens import TOKEN_PATH
-from localkis.client.transport import TRANSPORT_ERRORS, AsyncTransport, OnRequest
+from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, Quote
+from localkis.client.transport import TRANSPORT_ERRORS, OnRequest
+from localkis.protocol.apis import TOKEN_PATH
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import OrderType, Side
 
 T = TypeVar("T")
 
 
 class AsyncKisClient(ClientCore):
-    """The asyncio twin of `KisClient`: `await client.place_order(...)`, `async with AsyncKisClient(...)`.
+    """A typed KIS overseas-stock client (real KIS, KIS mock, or a localkis server), for asyncio.
 
-    Calls from many tasks share one connection pool and the app's token bucket; run as many
-    concurrently as you like, the bucket keeps the app under KIS's per-second limit.
+    Build it from a `ClientConfig`, from keyword arguments (any `ClientConfig.load` argument), or
+    with the presets `AsyncKisClient.real(...)`, `AsyncKisClient.mock(...)`, `AsyncKisClient.local(...)`.
+    Without arguments it reads `KIS_*` environment variables and then `kis_devlp.yaml`.
+
+    `on_request` is called with every request as it leaves (`transport.Sent`: method, path, params,
+    headers, body), e.g. for logging.
+
+    Every method validates its arguments with the server's own field specs and market rules before
+    sending, picks the TR ID from the protocol table, paces calls with the app's token bucket, and
+    raises a `KisError` subclass for KIS's error answers. Calls from many tasks share one connection
+    pool and the app's token bucket. Use it as a context manager (or call `aclose()`) to release the
+    connection pool.
     """
 
     def __init__(self, config: ClientConfig | None = None, *, on_request: OnRequest | None = None,
                  clock: Callable[[], datetime] | None = None, **options: Any) -> None:
         super().__init__(config, clock=clock, **options)
-        self._http = AsyncTransport(self.config.base_url, self.config.timeout, on_request)
+        self._http = transport.AsyncTransport(self.config.base_url, self.config.timeout, on_request)
 
+    # --- lifecycle ---------------------------------------------------------------------------------
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
@@ -108,7 +120,7 @@ class AsyncKisClient(ClientCore):
                 await asyncio.sleep(decision.delay)
             elif verdict is Verdict.RATE_LIMITED:
                 self.stats.add("rate_limited")
-                self.bucket.penalize(decision.delay)
+                self.bucket.penalize(decision.delay)  # every caller waits for the next second
             elif verdict is Verdict.REISSUE:
                 self.stats.add("token_reissues")
                 self.tokens.forget(token)
@@ -119,23 +131,13 @@ class AsyncKisClient(ClientCore):
                 assert decision.error is not None
                 raise decision.error
 
-    @asynccontextmanager
-    async def _token_lock(self) -> AsyncIterator[None]:
-        # The lock is shared with threads and other processes (flock): poll it without blocking the loop.
-        while not self.tokens.lock.try_acquire():
-            await asyncio.sleep(0.005)
-        try:
-            yield
-        finally:
-            self.tokens.lock.release()
-
     async def _token(self, rejected: str | None = None) -> str:
         margin = self.config.token_refresh_margin
         if rejected is None:
             tok = self.tokens.usable(self.now(), margin)
             if tok:
                 return tok
-        async with self._token_lock():
+        async with self.tokens.alocked():
             tok = self.tokens.adopt(self.now(), margin, rejected)
             if tok:
                 return tok
@@ -154,7 +156,7 @@ class AsyncKisClient(ClientCore):
                 raise NetworkError(f"token request failed: {type(exc).__name__}: {exc}", tr_id="tokenP") from None
             return self._token_answer(resp.status, resp.content, now)
 
-    # --- public API (see KisClient for the full descriptions) ---------------------------------------
+    # --- public API --------------------------------------------------------------------------------
     async def access_token(self) -> str:
         """The access token, issued now if the cache has none usable (at most one request a minute)."""
         return await self._token()
@@ -162,8 +164,21 @@ class AsyncKisClient(ClientCore):
     async def place_order(self, exchange: Exchange | str, symbol: str, side: Side | str, quantity: int,
                           price: Decimal | str | int, *, order_type: OrderType | str = OrderType.LIMIT,
                           lot_size: int | None = None) -> OrderAck:
-        """Place an order; validated before sending; a lost response is reconciled, never resent
-        (see `KisClient.place_order`)."""
+        """Place an order (해외주식 주문).
+
+        Args:
+            exchange: `Exchange.NASD`, "NYSE", … (quote codes like "NAS" are accepted too).
+            symbol: KIS's product code (`PDNO`), e.g. "AAPL", "00700", "7203".
+            side: `Side.BUY`/`Side.SELL` or "buy"/"sell".
+            quantity: shares; checked against the board lot (HK: only if `lot_size` is given).
+            price: limit price as Decimal/str/int, checked against the exchange's tick table
+                (ignored for MOO/MOC, which go out as "0").
+            order_type: `OrderType` (`ORD_DVSN`); KIS's mock accepts LIMIT only.
+            lot_size: the stock's board lot where the market has none fixed (Hong Kong).
+
+        Returns the acknowledgement; if the response was lost, the order found again in the
+        history (`reconciled=True`). Raises `OutcomeUnknown` if it cannot be found; it is never resent.
+        """
         return await self._run(self._place_order_op(exchange, symbol, side, quantity, price, order_type, lot_size))
 
     async def buy(self, exchange: Exchange | str, symbol: str, quantity: int, price: Decimal | str | int,
@@ -173,38 +188,47 @@ class AsyncKisClient(ClientCore):
 
     async def sell(self, exchange: Exchange | str, symbol: str, quantity: int, price: Decimal | str | int,
                    **kw: Any) -> OrderAck:
-        """`place_order(..., side=Side.SELL)`."""
+        """`place_order(..., side=Side.SELL)` (mock US sells go out as VTTT1001U)."""
         return await self.place_order(exchange, symbol, Side.SELL, quantity, price, **kw)
 
     async def revise_order(self, order_no: str, exchange: Exchange | str, symbol: str, price: Decimal | str | int,
                            quantity: int = 0) -> OrderAck:
-        """Revise an order's price; `quantity` 0 = all that is open (see `KisClient.revise_order`)."""
+        """Revise an order's price (정정). `quantity` 0 moves all that is open to the new price; a smaller
+        number moves that many. Cancel-only markets (Shanghai, Shenzhen, Vietnam) are refused
+        before sending. Returns the new order (a new order number); lost responses are reconciled."""
         return await self._run(self._revise_cancel_op(True, order_no, exchange, symbol, quantity, price))
 
     async def cancel_order(self, order_no: str, exchange: Exchange | str, symbol: str,
                            quantity: int = 0) -> OrderAck:
-        """Cancel all (`quantity` 0) or part of an order (see `KisClient.cancel_order`)."""
+        """Cancel an order (취소): all that is open (`quantity` 0) or part of it. Returns the cancel's
+        own order number; lost responses are reconciled, never resent."""
         return await self._run(self._revise_cancel_op(False, order_no, exchange, symbol, quantity, None))
 
     async def open_orders(self, exchange: Exchange | str | Iterable[Exchange | str] | None = None) -> list[Order]:
-        """Unfilled orders, every page (see `KisClient.open_orders`)."""
+        """Unfilled orders (inquire-nccs), every page. `exchange` None: every market (NASD = all US
+        venues). On a mock app without inquire-nccs, derived from the history's open quantities."""
         return await self._run(self._open_orders_op(self._markets(exchange, self.env)))
 
     async def order_history(self, start: date | None = None, end: date | None = None, *, symbol: str | None = None,
                             exchange: Exchange | str | None = None, side: Side | str | None = None,
                             filled: bool | None = None, newest_first: bool = False) -> list[Order]:
-        """Order history, every page (see `KisClient.order_history`)."""
+        """Orders, revisions and cancels with their fills (inquire-ccnl), every page.
+
+        Dates are exchange-local order dates (default: the last 7 days to today, KST). Filters the
+        mock ignores on the wire are applied to the rows, so both environments answer alike.
+        """
         today = self.now().astimezone(KST).date()
-        q = self._history_query(start, end, symbol, exchange, side, filled, newest_first, self.env, today)
+        q = self._history_query(start, end, symbol, exchange, side, filled, newest_first, today)
         return await self._run(self._history_op(q))
 
     async def balance(self, exchange: Exchange | str = Exchange.NASD, currency: str | None = None) -> Balance:
-        """Holdings and totals on an exchange, every page (see `KisClient.balance`)."""
+        """Holdings and totals on an exchange (inquire-balance; NASD = all US venues), every page."""
         return await self._run(self._balance_op(exchange, currency))
 
     async def buying_power(self, exchange: Exchange | str, symbol: str,
                            price: Decimal | str | int | None = None) -> BuyingPower:
-        """Buying power at a price (see `KisClient.buying_power`)."""
+        """How much cash and how many shares the account can buy at `price` (inquire-psamount;
+        None: at the last price)."""
         return await self._run(self._buying_power_op(exchange, symbol, price))
 
     async def quote(self, exchange: Exchange | str, symbol: str) -> Quote:

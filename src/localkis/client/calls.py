@@ -1,9 +1,10 @@
 """Build KIS requests from typed arguments, validated before they leave the machine.
 
-TR IDs come from `localkis.protocol.trids`; bodies and query strings are checked with the server's
-own field specs (`localkis.protocol.fields` through `localkis.wire.requests.check_fields`) and market
-rules (`localkis.domain.markets`, `EXCHANGES[...].revise_allowed`). A refusal is raised as the very
-exception the server's answer would become, with `http_status=None`.
+TR IDs come from `localkis.protocol.trids` and paths from `localkis.protocol.apis`; bodies and query
+strings are built by the APIs' wire codecs (`localkis.wire.<api>.encode`, the server decodes with the
+same modules) and checked with the server's own field specs and market rules (`localkis.domain.markets`,
+`EXCHANGES[...].revise_allowed`). A refusal is raised as the very exception the server's answer would
+become, with `http_status=None`.
 """
 
 from __future__ import annotations
@@ -16,28 +17,25 @@ from typing import TypeVar
 
 from localkis.client.config import ClientConfig
 from localkis.client.errors import KisError, class_for, error_for_message
-from localkis.client.models import MARKET_PRICE_TYPES, OrderType, parse_side
+from localkis.client.models import parse_side
 from localkis.domain import markets
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import local_date
-from localkis.protocol import fields
+from localkis.domain.orders import NewOrder, RevisionRequest
+from localkis.protocol.apis import ENDPOINTS, Api
 from localkis.protocol.codes import BUSINESS
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, QUOTE_CODES, Exchange, Market, parse_exchange
-from localkis.protocol.fields import FieldSpec
-from localkis.protocol.trids import Api, Side, tr_for, tr_for_order, tr_for_revise_cancel
+from localkis.protocol.fields import API_FIELDS, FieldSpec
+from localkis.protocol.orders import MARKET_PRICE_TYPES, OrderType, RevisionKind, Side, allowed_order_types
+from localkis.protocol.trids import tr_for, tr_for_order, tr_for_revise_cancel
+from localkis.wire import inquire_balance, inquire_ccnl, inquire_nccs, inquire_psamount, order, revise_cancel
+from localkis.wire import price as quote
 from localkis.wire.errors import WireError
+from localkis.wire.inquire_ccnl import CcnlQuery
 from localkis.wire.requests import check_fields
 
 T = TypeVar("T")
-
-ORDER_PATH = "/uapi/overseas-stock/v1/trading/order"
-REVISE_CANCEL_PATH = "/uapi/overseas-stock/v1/trading/order-rvsecncl"
-NCCS_PATH = "/uapi/overseas-stock/v1/trading/inquire-nccs"
-CCNL_PATH = "/uapi/overseas-stock/v1/trading/inquire-ccnl"
-BALANCE_PATH = "/uapi/overseas-stock/v1/trading/inquire-balance"
-PSAMOUNT_PATH = "/uapi/overseas-stock/v1/trading/inquire-psamount"
-PRICE_PATH = "/uapi/overseas-price/v1/quotations/price"
 
 # One exchange per market for "every market" inquiries; NASD stands for all US venues (PROTOCOL §6).
 ALL_MARKETS: tuple[Exchange, ...] = (Exchange.NASD, Exchange.SEHK, Exchange.SHAA, Exchange.SZAA, Exchange.TKSE,
@@ -55,6 +53,16 @@ class Call:
     body: dict[str, str] | None = None
     tr_cont: str = ""
     writes: bool = False
+
+
+def call(api: Api, tr_id: str, fields: dict[str, str], *, tr_cont: str = "") -> Call:
+    """A request of `api` with its encoded fields, checked with the server's field specs: a body for a
+    POST (the writes), a query string for a GET."""
+    validate(fields, API_FIELDS[api], tr_id)
+    method, path = ENDPOINTS[api]
+    if method == "POST":
+        return Call(method, path, tr_id, body=fields, tr_cont=tr_cont, writes=True)
+    return Call(method, path, tr_id, params=fields, tr_cont=tr_cont)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -110,11 +118,6 @@ def to_price(value: Decimal | str | int) -> Decimal:
     return price
 
 
-def price_text(price: Decimal) -> str:
-    """A plain decimal string as KIS expects ("190.00", never "1.9E+2")."""
-    return f"{price:f}"
-
-
 def to_quantity(value: int) -> int:
     """A quantity must be an int (not a bool, not a float)."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -145,6 +148,10 @@ def default_lot(exchange: Exchange) -> int | None:
 # orders
 
 
+def account_of(cfg: ClientConfig) -> str:
+    return f"{cfg.cano}-{cfg.product}"
+
+
 def order_call(cfg: ClientConfig, *, exchange: Exchange | str, symbol: str, side: Side | str, quantity: int,
                price: Decimal | str | int, order_type: OrderType | str, lot_size: int | None,
                now: datetime) -> Call:
@@ -153,15 +160,14 @@ def order_call(cfg: ClientConfig, *, exchange: Exchange | str, symbol: str, side
     sd = parse_side(side)
     ot = OrderType(order_type)
     tr_id = tr_for_order(EXCHANGES[ex].market, sd, cfg.env)
-    if ot.value not in markets.allowed_order_types(EXCHANGES[ex].market, sd, cfg.env):
+    if ot not in allowed_order_types(EXCHANGES[ex].market, sd, cfg.env):
         raise _refuse(Reason.BAD_ORDER_TYPE, cfg.env, tr_id, f"ORD_DVSN {ot.value} for this market and side")
     q = to_quantity(quantity)
     if ot in MARKET_PRICE_TYPES:
-        text = "0"
+        p = Decimal(0)
     else:
         p = to_price(price)
         _rule(cfg.env, tr_id, lambda: _check_tick(ex, p, now))
-        text = price_text(p)
     lot = lot_size or default_lot(ex)
     if ot is OrderType.ODD_LOT:
         if q <= 0 or (lot is not None and q >= lot):
@@ -170,13 +176,9 @@ def order_call(cfg: ClientConfig, *, exchange: Exchange | str, symbol: str, side
         # A China sell may carry the odd remainder of a holding; the client does not know the holding.
         held = q if EXCHANGES[ex].market in (Market.SH, Market.SZ) and sd is Side.SELL else None
         _rule(cfg.env, tr_id, lambda: markets.check_quantity(ex, sd is Side.BUY, q, lot or 1, held=held))
-    body = {
-        "CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "OVRS_EXCG_CD": ex.value, "PDNO": symbol.strip(),
-        "ORD_QTY": str(q), "OVRS_ORD_UNPR": text, "CTAC_TLNO": "", "MGCO_APTM_ODNO": "",
-        "SLL_TYPE": "00" if sd is Side.SELL else "", "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": ot.value,
-    }
-    validate(body, fields.ORDER_BODY, tr_id)
-    return Call("POST", ORDER_PATH, tr_id, body=body, writes=True)
+    command = NewOrder(account=account_of(cfg), env=cfg.env, exchange=ex, symbol=symbol.strip(), side=sd,
+                       order_type=ot.value, quantity=q, price=p, tr_id=tr_id)
+    return call(Api.ORDER, tr_id, order.encode(command))
 
 
 def revise_cancel_call(cfg: ClientConfig, *, revise: bool, order_no: str, exchange: Exchange | str, symbol: str,
@@ -187,6 +189,7 @@ def revise_cancel_call(cfg: ClientConfig, *, revise: bool, order_no: str, exchan
     q = to_quantity(quantity)
     if q < 0:
         raise _refuse(Reason.BAD_QUANTITY, cfg.env, tr_id, f"quantity {q} (0 means all that is open)")
+    p = Decimal(0)
     if revise:
         if not EXCHANGES[ex].revise_allowed:
             raise _refuse(Reason.REVISE_NOT_ALLOWED, cfg.env, tr_id, f"{ex.value} is cancel-only")
@@ -194,16 +197,10 @@ def revise_cancel_call(cfg: ClientConfig, *, revise: bool, order_no: str, exchan
             raise TypeError("a revise needs the new price")
         p = to_price(price)
         _rule(cfg.env, tr_id, lambda: _check_tick(ex, p, now))
-        text = price_text(p)
-    else:
-        text = "0"  # KIS: "취소주문 시, "0" 입력"
-    body = {
-        "CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "OVRS_EXCG_CD": ex.value, "PDNO": symbol.strip(),
-        "ORGN_ODNO": str(order_no).strip(), "RVSE_CNCL_DVSN_CD": "01" if revise else "02", "ORD_QTY": str(q),
-        "OVRS_ORD_UNPR": text, "MGCO_APTM_ODNO": "", "ORD_SVR_DVSN_CD": "0", "CTAC_TLNO": "",
-    }
-    validate(body, fields.REVISE_CANCEL_BODY, tr_id)
-    return Call("POST", REVISE_CANCEL_PATH, tr_id, body=body, writes=True)
+    request = RevisionRequest(kind=RevisionKind.REVISE if revise else RevisionKind.CANCEL, account=account_of(cfg),
+                              env=cfg.env, exchange=ex, symbol=symbol.strip(), original_no=str(order_no).strip(),
+                              quantity=q, price=p, tr_id=tr_id)
+    return call(Api.REVISE_CANCEL, tr_id, revise_cancel.encode(request))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -212,62 +209,34 @@ def revise_cancel_call(cfg: ClientConfig, *, revise: bool, order_no: str, exchan
 
 def nccs_call(cfg: ClientConfig, exchange: Exchange, fk: str = "", nk: str = "", tr_cont: str = "") -> Call:
     """GET inquire-nccs, one page (SORT_SQN "DS": ascending order numbers)."""
-    tr_id = tr_for(Api.INQUIRE_NCCS, cfg.env)
-    params = {"CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "OVRS_EXCG_CD": exchange.value,
-              "SORT_SQN": "DS", "CTX_AREA_FK200": fk, "CTX_AREA_NK200": nk}
-    validate(params, fields.INQUIRE_NCCS_QUERY, tr_id)
-    return Call("GET", NCCS_PATH, tr_id, params=params, tr_cont=tr_cont)
+    query = inquire_nccs.NccsQuery(account_of(cfg), exchange, inquire_nccs.ASCENDING)
+    return call(Api.INQUIRE_NCCS, tr_for(Api.INQUIRE_NCCS, cfg.env), inquire_nccs.encode(query, fk, nk),
+                tr_cont=tr_cont)
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryQuery:
-    """Filters of an inquire-ccnl query (dates are exchange-local order dates)."""
-
-    start: date
-    end: date
-    symbol: str = ""  # "" = all
-    exchange: Exchange | None = None  # None = all; NASD = all US venues
-    side: Side | None = None
-    filled: bool | None = None  # True: filled only, False: unfilled only
-    newest_first: bool = False
+def history_query(cfg: ClientConfig, start: date, end: date, symbol: str = "", exchange: Exchange | None = None,
+                  side: Side | None = None, filled: bool | None = None, newest_first: bool = False) -> CcnlQuery:
+    """An inquire-ccnl query of the client's account (dates are exchange-local order dates)."""
+    return CcnlQuery(account_of(cfg), start, end, symbol, exchange, side, filled, newest_first)
 
 
-def ccnl_call(cfg: ClientConfig, q: HistoryQuery, fk: str = "", nk: str = "", tr_cont: str = "") -> Call:
-    """GET inquire-ccnl, one page."""
-    tr_id = tr_for(Api.INQUIRE_CCNL, cfg.env)
-    if cfg.env is Env.MOCK:
-        # KIS's mock takes only "all" for every filter (PROTOCOL §7); the client filters the rows itself.
-        pdno, excg, side, ccld, sort = "", "", "00", "00", "DS"
-    else:
-        pdno = q.symbol or "%"
-        excg = q.exchange.value if q.exchange else "%"
-        side = {None: "00", Side.SELL: "01", Side.BUY: "02"}[q.side]
-        ccld = {None: "00", True: "01", False: "02"}[q.filled]
-        sort = "AS" if q.newest_first else "DS"  # KIS: DS 정순, AS 역순
-    params = {"CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "PDNO": pdno,
-              "ORD_STRT_DT": q.start.strftime("%Y%m%d"), "ORD_END_DT": q.end.strftime("%Y%m%d"),
-              "SLL_BUY_DVSN": side, "CCLD_NCCS_DVSN": ccld, "OVRS_EXCG_CD": excg, "SORT_SQN": sort,
-              "ORD_DT": "", "ORD_GNO_BRNO": "", "ODNO": "", "CTX_AREA_NK200": nk, "CTX_AREA_FK200": fk}
-    validate(params, fields.INQUIRE_CCNL_QUERY, tr_id)
-    return Call("GET", CCNL_PATH, tr_id, params=params, tr_cont=tr_cont)
+def ccnl_call(cfg: ClientConfig, q: CcnlQuery, fk: str = "", nk: str = "", tr_cont: str = "") -> Call:
+    """GET inquire-ccnl, one page (KIS's mock takes only "all" filters: the client filters the rows)."""
+    return call(Api.INQUIRE_CCNL, tr_for(Api.INQUIRE_CCNL, cfg.env), inquire_ccnl.encode(q, cfg.env, fk, nk),
+                tr_cont=tr_cont)
 
 
 def quote_call(cfg: ClientConfig, exchange: Exchange, symbol: str) -> Call:
     """GET price (HHDFS00000300) with the exchange's quote code (NAS, HKS, …)."""
-    tr_id = tr_for(Api.PRICE, cfg.env)
-    params = {"AUTH": "", "EXCD": EXCHANGES[exchange].quote_code, "SYMB": symbol.strip()}
-    validate(params, fields.PRICE_QUERY, tr_id)
-    return Call("GET", PRICE_PATH, tr_id, params=params)
+    return call(Api.PRICE, tr_for(Api.PRICE, cfg.env), quote.encode(quote.query_for(exchange, symbol.strip())))
 
 
 def balance_call(cfg: ClientConfig, exchange: Exchange, currency: str, fk: str = "", nk: str = "",
                  tr_cont: str = "") -> Call:
     """GET inquire-balance, one page."""
-    tr_id = tr_for(Api.INQUIRE_BALANCE, cfg.env)
-    params = {"CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "OVRS_EXCG_CD": exchange.value,
-              "TR_CRCY_CD": currency, "CTX_AREA_FK200": fk, "CTX_AREA_NK200": nk}
-    validate(params, fields.INQUIRE_BALANCE_QUERY, tr_id)
-    return Call("GET", BALANCE_PATH, tr_id, params=params, tr_cont=tr_cont)
+    query = inquire_balance.BalanceQuery(account_of(cfg), exchange.value, currency)
+    return call(Api.INQUIRE_BALANCE, tr_for(Api.INQUIRE_BALANCE, cfg.env), inquire_balance.encode(query, fk, nk),
+                tr_cont=tr_cont)
 
 
 def psamount_call(cfg: ClientConfig, exchange: Exchange, symbol: str, price: Decimal | None,
@@ -276,7 +245,5 @@ def psamount_call(cfg: ClientConfig, exchange: Exchange, symbol: str, price: Dec
     tr_id = tr_for(Api.INQUIRE_PSAMOUNT, cfg.env)
     if price is not None:
         _rule(cfg.env, tr_id, lambda: _check_tick(exchange, price, now))
-    params = {"CANO": cfg.cano, "ACNT_PRDT_CD": cfg.product, "OVRS_EXCG_CD": exchange.value,
-              "OVRS_ORD_UNPR": price_text(price) if price is not None else "0", "ITEM_CD": symbol.strip()}
-    validate(params, fields.INQUIRE_PSAMOUNT_QUERY, tr_id)
-    return Call("GET", PSAMOUNT_PATH, tr_id, params=params)
+    query = inquire_psamount.PsamountQuery(account_of(cfg), exchange, symbol.strip(), price)
+    return call(Api.INQUIRE_PSAMOUNT, tr_id, inquire_psamount.encode(query))

@@ -14,14 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from localkis.client.errors import ConfigError
-from localkis.protocol.env import Env
+from localkis.protocol.env import ENV_RULES, Env
 
 REAL_URL = "https://openapi.koreainvestment.com:9443"
 MOCK_URL = "https://openapivts.koreainvestment.com:29443"
 DEFAULT_YAML = Path("~/KIS/config/kis_devlp.yaml")
 
 # KIS's published per-app limits (PROTOCOL §12): 20 calls/s real, 2 calls/s mock.
-DEFAULT_RATE: dict[Env, float] = {Env.REAL: 20.0, Env.MOCK: 2.0}
+DEFAULT_RATE: dict[Env, float] = {env: float(rules.rate_per_second) for env, rules in ENV_RULES.items()}
+# kis_devlp.yaml keys of each environment: appkey, appsecret, account, base URL.
+YAML_KEYS: dict[Env, tuple[str, str, str, str]] = {
+    Env.REAL: ("my_app", "my_sec", "my_acct_stock", "prod"),
+    Env.MOCK: ("paper_app", "paper_sec", "my_paper_stock", "vps"),
+}
 
 
 class Preset(StrEnum):
@@ -244,12 +249,7 @@ def read_kis_devlp(path: Path, env: Env) -> dict[str, str]:
         value = data.get(key)
         return "" if value is None else str(value).strip()
 
-    real = env is Env.REAL
-    out = {
-        "appkey": get("my_app" if real else "paper_app"),
-        "appsecret": get("my_sec" if real else "paper_sec"),
-        "account": get("my_acct_stock" if real else "my_paper_stock"),
-        "base_url": get("prod" if real else "vps"),
-        "product": get("my_prod"),
-    }
+    appkey, appsecret, account, base_url = YAML_KEYS[env]
+    out = {"appkey": get(appkey), "appsecret": get(appsecret), "account": get(account), "base_url": get(base_url),
+           "product": get("my_prod")}
     return {k: v for k, v in out.items() if v}

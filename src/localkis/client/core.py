@@ -22,7 +22,7 @@ from typing import Any, Self, TypeVar
 import orjson
 
 from localkis.client import calls
-from localkis.client.calls import ALL_MARKETS, Call, HistoryQuery
+from localkis.client.calls import ALL_MARKETS, Call
 from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
 from localkis.client.errors import (
     KisError,
@@ -50,9 +50,11 @@ from localkis.client.tokens import TokenKeeper, keeper_for, utc_now
 from localkis.client.transport import NOT_SENT
 from localkis.protocol import codes
 from localkis.protocol.codes import Gateway, Ops
-from localkis.protocol.env import Env
+from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, inquiry_scope
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
+from localkis.wire import oauth
+from localkis.wire.inquire_ccnl import CcnlQuery
 
 T = TypeVar("T")
 
@@ -307,8 +309,7 @@ class ClientCore:
         return headers
 
     def _token_request_body(self) -> dict[str, str]:
-        return {"grant_type": "client_credentials", "appkey": self.config.appkey,
-                "appsecret": self.config.appsecret}
+        return oauth.token_body(self.config.appkey, self.config.appsecret)
 
     def _token_wait_or_raise(self, wait: float) -> None:
         if wait > self.config.token_wait_max:
@@ -378,8 +379,8 @@ class ClientCore:
         since = (lost.sent_at - timedelta(seconds=cfg.reconcile_clock_skew)).astimezone(KST).replace(microsecond=0)
         sent_kst = lost.sent_at.astimezone(KST).date()
         scope = Exchange.NASD if _same_market(intent.exchange, Exchange.NASD) else intent.exchange
-        query = HistoryQuery(start=sent_kst - timedelta(days=1), end=sent_kst + timedelta(days=1),
-                             symbol=intent.symbol, exchange=scope, newest_first=True)
+        query = calls.history_query(cfg, sent_kst - timedelta(days=1), sent_kst + timedelta(days=1),
+                                    symbol=intent.symbol, exchange=scope, newest_first=True)
         errors: list[BaseException] = []
         examined = 0
         for attempt in range(max(1, cfg.reconcile_attempts)):
@@ -389,7 +390,7 @@ class ClientCore:
                 rows = yield from self._pages(
                     lambda fk, nk, cont: calls.ccnl_call(cfg, query, fk, nk, cont),
                     # newest first (real): stop once a page reaches orders older than the send time
-                    stop=lambda page: self.env is Env.REAL and any(
+                    stop=lambda page: ENV_RULES[self.env].ccnl_filters and any(
                         o.ordered_at is not None and o.ordered_at < since for o in map(Order.from_row, page)))
             except KisError as exc:
                 errors.append(exc)
@@ -474,13 +475,13 @@ class ClientCore:
                 try:
                     rows = yield from self._pages(self._nccs_maker(exchange))
                 except (NotSupported, ServerError):
-                    if self.env is not Env.MOCK:
+                    if ENV_RULES[self.env].inquire_nccs:
                         raise
                     # KIS's mock has no inquire-nccs (PROTOCOL §6: 90000000, or HTTP 500 as some observed)
                     self._nccs_unsupported = True
             if rows is None:
                 today = self.now().astimezone(KST).date()
-                q = HistoryQuery(start=today - timedelta(days=1), end=today, exchange=exchange)
+                q = calls.history_query(self.config, today - timedelta(days=1), today, exchange=exchange)
                 history = yield from self._history_op(q)
                 result.extend(o for o in history if o.is_open)
                 continue
@@ -490,7 +491,7 @@ class ClientCore:
     def _nccs_maker(self, exchange: Exchange) -> Callable[[str, str, str], Call]:
         return lambda fk, nk, cont: calls.nccs_call(self.config, exchange, fk, nk, cont)
 
-    def _history_op(self, q: HistoryQuery) -> Op[list[Order]]:
+    def _history_op(self, q: CcnlQuery) -> Op[list[Order]]:
         rows = yield from self._pages(lambda fk, nk, cont: calls.ccnl_call(self.config, q, fk, nk, cont))
         orders = [Order.from_row(r) for r in rows]
         # The mock ignores the filters (and the real server treats NASD as all US): apply them here too.
@@ -499,7 +500,7 @@ class ClientCore:
                and (q.exchange is None or o.exchange in inquiry_scope(q.exchange))
                and (q.side is None or o.side is q.side)
                and (q.filled is None or (o.filled_quantity > 0) is q.filled)]
-        if self.env is Env.MOCK and q.newest_first:
+        if not ENV_RULES[self.env].ccnl_filters and q.newest_first:
             out.reverse()
         return out
 
@@ -534,11 +535,10 @@ class ClientCore:
             return [calls.to_exchange(exchange, env)]
         return [calls.to_exchange(e, env) for e in exchange]
 
-    @staticmethod
-    def _history_query(start: date | None, end: date | None, symbol: str | None,
+    def _history_query(self, start: date | None, end: date | None, symbol: str | None,
                        exchange: Exchange | str | None, side: Side | str | None, filled: bool | None,
-                       newest_first: bool, env: Env, today: date) -> HistoryQuery:
-        return HistoryQuery(start=start or today - timedelta(days=7), end=end or today, symbol=(symbol or "").strip(),
-                            exchange=calls.to_exchange(exchange, env) if exchange is not None else None,
-                            side=parse_side(side) if side is not None else None, filled=filled,
-                            newest_first=newest_first)
+                       newest_first: bool, today: date) -> CcnlQuery:
+        return calls.history_query(
+            self.config, start or today - timedelta(days=7), end or today, (symbol or "").strip(),
+            calls.to_exchange(exchange, self.env) if exchange is not None else None,
+            parse_side(side) if side is not None else None, filled, newest_first)

@@ -9,13 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from localkis.domain.orders import OrderKind
 from localkis.protocol.exchanges import EXCHANGES, Exchange, parse_exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import OrderKind, OrderType, Side
 
 __all__ = [
     "KST",
@@ -33,22 +31,6 @@ __all__ = [
 ]
 
 KST = ZoneInfo("Asia/Seoul")
-
-
-class OrderType(StrEnum):
-    """KIS's `ORD_DVSN` for overseas orders (PROTOCOL §4). Mock accepts LIMIT only."""
-
-    LIMIT = "00"  # 지정가
-    MOO = "31"  # 장개시시장가 (US sell)
-    LOO = "32"  # 장개시지정가 (US)
-    MOC = "33"  # 장마감시장가 (US sell)
-    LOC = "34"  # 장마감지정가 (US)
-    TWAP = "35"  # US, real only; cannot be revised
-    VWAP = "36"
-    ODD_LOT = "50"  # 단주지정가 (HK sell, fewer shares than a board lot)
-
-
-MARKET_PRICE_TYPES = frozenset({OrderType.MOO, OrderType.MOC})  # sent with OVRS_ORD_UNPR "0"
 
 
 def parse_side(value: Side | str) -> Side:

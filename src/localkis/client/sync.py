@@ -1,4 +1,9 @@
-"""`KisClient`: the blocking client on one httpx connection pool (`transport.Transport`), thread-safe."""
+"""`KisClient`: the blocking client on one httpx connection pool (`transport.Transport`), thread-safe.
+
+GENERATED from aio.py by tools/unasync.py: do not edit; edit aio.py and run `python tools/unasync.py`.
+The operations themselves are the generator plans of `core.py`; only the I/O is written here. The
+rate limiter and the token cache are shared with every client of the same app in the process.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from localkis.client import transport
 from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
@@ -23,34 +29,36 @@ from localkis.client.core import (
     judge_transport,
 )
 from localkis.client.errors import KisError
-from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, OrderType, Quote
-from localkis.client.tokens import TOKEN_PATH
-from localkis.client.transport import TRANSPORT_ERRORS, OnRequest, Transport
+from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, Quote
+from localkis.client.transport import TRANSPORT_ERRORS, OnRequest
+from localkis.protocol.apis import TOKEN_PATH
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import OrderType, Side
 
 T = TypeVar("T")
+
 
 class KisClient(ClientCore):
     """A typed KIS overseas-stock client (real KIS, KIS mock, or a localkis server).
 
     Build it from a `ClientConfig`, from keyword arguments (any `ClientConfig.load` argument), or
-    with the presets `KisClient.real(...)`, `KisClient.mock(...)`, `KisClient.local(...)`. Without
-    arguments it reads `KIS_*` environment variables and then `kis_devlp.yaml`.
+    with the presets `KisClient.real(...)`, `KisClient.mock(...)`, `KisClient.local(...)`.
+    Without arguments it reads `KIS_*` environment variables and then `kis_devlp.yaml`.
 
     `on_request` is called with every request as it leaves (`transport.Sent`: method, path, params,
     headers, body), e.g. for logging.
 
     Every method validates its arguments with the server's own field specs and market rules before
     sending, picks the TR ID from the protocol table, paces calls with the app's token bucket, and
-    raises a `KisError` subclass for KIS's error answers. Use it as a context manager (or call
-    `close()`) to release the connection pool.
+    raises a `KisError` subclass for KIS's error answers. Calls from many threads share one connection
+    pool and the app's token bucket. Use it as a context manager (or call `close()`) to release the
+    connection pool.
     """
 
     def __init__(self, config: ClientConfig | None = None, *, on_request: OnRequest | None = None,
                  clock: Callable[[], datetime] | None = None, **options: Any) -> None:
         super().__init__(config, clock=clock, **options)
-        self._http = Transport(self.config.base_url, self.config.timeout, on_request)
+        self._http = transport.Transport(self.config.base_url, self.config.timeout, on_request)
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
@@ -111,7 +119,7 @@ class KisClient(ClientCore):
                 time.sleep(decision.delay)
             elif verdict is Verdict.RATE_LIMITED:
                 self.stats.add("rate_limited")
-                self.bucket.penalize(decision.delay)  # every thread waits for the next second
+                self.bucket.penalize(decision.delay)  # every caller waits for the next second
             elif verdict is Verdict.REISSUE:
                 self.stats.add("token_reissues")
                 self.tokens.forget(token)
@@ -189,7 +197,8 @@ class KisClient(ClientCore):
         before sending. Returns the new order (a new order number); lost responses are reconciled."""
         return self._run(self._revise_cancel_op(True, order_no, exchange, symbol, quantity, price))
 
-    def cancel_order(self, order_no: str, exchange: Exchange | str, symbol: str, quantity: int = 0) -> OrderAck:
+    def cancel_order(self, order_no: str, exchange: Exchange | str, symbol: str,
+                     quantity: int = 0) -> OrderAck:
         """Cancel an order (취소): all that is open (`quantity` 0) or part of it. Returns the cancel's
         own order number; lost responses are reconciled, never resent."""
         return self._run(self._revise_cancel_op(False, order_no, exchange, symbol, quantity, None))
@@ -208,7 +217,7 @@ class KisClient(ClientCore):
         mock ignores on the wire are applied to the rows, so both environments answer alike.
         """
         today = self.now().astimezone(KST).date()
-        q = self._history_query(start, end, symbol, exchange, side, filled, newest_first, self.env, today)
+        q = self._history_query(start, end, symbol, exchange, side, filled, newest_first, today)
         return self._run(self._history_op(q))
 
     def balance(self, exchange: Exchange | str = Exchange.NASD, currency: str | None = None) -> Balance:

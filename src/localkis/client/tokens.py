@@ -8,12 +8,13 @@ one-issuance-per-minute limit (EGW00133). Issuance is serialised by a process lo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,6 @@ try:  # POSIX
 except ImportError:  # pragma: no cover - Windows: the process lock alone
     fcntl = None  # type: ignore[assignment]
 
-TOKEN_PATH = "/oauth2/tokenP"
 ISSUE_INTERVAL = timedelta(seconds=60)  # KIS: one token request per app per minute
 
 
@@ -198,6 +198,17 @@ class TokenKeeper:
     def locked(self) -> Iterator[None]:
         """Hold the issuance lock (threads and processes)."""
         self.lock.acquire()
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    @contextlib.asynccontextmanager
+    async def alocked(self) -> AsyncIterator[None]:
+        """`locked` for asyncio: the lock is shared with threads and processes (flock), so it is polled
+        rather than waited for, keeping the event loop free."""
+        while not self.lock.try_acquire():
+            await asyncio.sleep(0.005)
         try:
             yield
         finally:

@@ -1,22 +1,25 @@
-"""Cash and positions: what an order reserves, what a fill moves (pure rules).
+"""The account rules, defined once: what an order holds back, what is available, what is sellable.
 
-Cash is kept per account and currency. A buy reserves price × open quantity of its currency until it
-fills, is cancelled or revised; a sell needs sellable shares: held − the open quantity of pending sells.
-So, per currency, at every commit:
+Cash is kept per account and currency, shares per account and instrument. A live buy holds back
+(reserves) its limit × open quantity of its currency; a live sell holds back its open quantity of
+shares. The store keeps both as running totals, changed by `holds` of every order it writes, so a
+check reads two numbers instead of the book. Per currency, at every commit:
 
-    initial + deposits == available + reserved + spent − received
+    opening + deposits == available + reserved + spent − received
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from localkis.domain.errors import BusinessError, Reason
-from localkis.domain.orders import Order
+from localkis.domain.orders import FillError, Order
 from localkis.protocol.exchanges import EXCHANGES
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
+
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,29 +36,61 @@ class Position:
         if quantity > self.quantity:
             raise AssertionError(f"selling {quantity} of a position of {self.quantity}")
         left = self.quantity - quantity
-        return Position(left, self.average_price if left else Decimal(0))
+        return Position(left, self.average_price if left else ZERO)
 
 
-EMPTY_POSITION = Position(0, Decimal(0))
+EMPTY_POSITION = Position(0, ZERO)
+
+
+class Holds(NamedTuple):
+    """What one order holds back: cash of its currency (a buy) or shares of its instrument (a sell)."""
+
+    cash: Decimal
+    shares: int
+
+
+NOTHING_HELD = Holds(ZERO, 0)
 
 
 def currency_of(order: Order) -> str:
     return EXCHANGES[order.exchange].currency
 
 
-def reservation(order: Order) -> Decimal:
-    """Cash a live buy holds back: its limit price × what is still open (sells reserve no cash)."""
-    if order.side is not Side.BUY or not order.is_live:
-        return Decimal(0)
-    return order.price * order.open_quantity
+def holds(order: Order) -> Holds:
+    """A live buy holds limit × open quantity; a live sell its open quantity; anything else nothing."""
+    if not order.is_live:
+        return NOTHING_HELD
+    if order.side is Side.BUY:
+        return Holds(order.price * order.open_quantity, 0)
+    return Holds(ZERO, order.open_quantity)
 
 
-def reserved_total(orders: Iterable[Order], currency: str) -> Decimal:
-    return sum((reservation(o) for o in orders if currency_of(o) == currency), Decimal(0))
+class Funds(NamedTuple):
+    """An account's cash in one currency and what its live buys reserve of it."""
+
+    cash: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.cash - self.reserved
 
 
-def pending_sell_quantity(orders: Iterable[Order]) -> int:
-    return sum(o.open_quantity for o in orders if o.side is Side.SELL and o.is_live)
+NO_FUNDS = Funds(ZERO, ZERO)
+
+
+class Holding(NamedTuple):
+    """An account's position in one instrument and the open quantity of its live sells of it."""
+
+    position: Position
+    pending_sells: int
+
+    @property
+    def sellable(self) -> int:
+        return self.position.quantity - self.pending_sells
+
+
+NO_HOLDING = Holding(EMPTY_POSITION, 0)
 
 
 def check_buying_power(available: Decimal, needed: Decimal) -> None:
@@ -63,20 +98,25 @@ def check_buying_power(available: Decimal, needed: Decimal) -> None:
         raise BusinessError(Reason.INSUFFICIENT_CASH, f"needs {needed}, {available} available")
 
 
-def check_sellable(held: int, pending_sells: int, quantity: int) -> None:
-    if quantity > held - pending_sells:
+def check_sellable(holding: Holding, quantity: int) -> None:
+    if quantity > holding.sellable:
         raise BusinessError(Reason.INSUFFICIENT_HOLDINGS,
-                            f"selling {quantity}: {held} held, {pending_sells} already on sale")
+                            f"selling {quantity}: {holding.position.quantity} held, "
+                            f"{holding.pending_sells} already on sale")
 
 
-def extra_reservation_for_revise(original: Order, moved: int, new_price: Decimal) -> Decimal:
-    """More cash a buy revise needs: the moved quantity at the new price minus what it held at the old."""
-    if original.side is not Side.BUY:
-        return Decimal(0)
-    return max(Decimal(0), (new_price - original.price) * moved)
+class Settlement(NamedTuple):
+    """What a fill moves: the cash of the order's currency and the position after it."""
+
+    cash_change: Decimal  # a buy spends (negative), a sell receives
+    position: Position
 
 
-def cash_change(side: Side, quantity: int, price: Decimal) -> Decimal:
-    """Cash movement of a fill: a buy spends, a sell receives."""
+def settle(order: Order, quantity: int, price: Decimal, position: Position) -> Settlement:
+    """Cash and position after `quantity` of `order` traded at `price`."""
     amount = price * quantity
-    return -amount if side is Side.BUY else amount
+    if order.side is Side.BUY:
+        return Settlement(-amount, position.after_buy(quantity, price))
+    if position.quantity < quantity:
+        raise FillError(f"order {order.order_no} would sell {quantity} of a position of {position.quantity}")
+    return Settlement(amount, position.after_sell(quantity))

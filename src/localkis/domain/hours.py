@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from localkis.domain.errors import BusinessError, Reason
-from localkis.protocol.env import Env
+from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 
 KST = ZoneInfo("Asia/Seoul")
@@ -297,18 +297,23 @@ class MarketHours:
 
     def check_order_allowed(self, exchange: Exchange, now: datetime, env: Env) -> None:
         """Raise `BusinessError` unless an order for `exchange` may be accepted at `now` in `env`."""
-        state = self.session(exchange, now)
-        detail = f"{exchange.value} {state.value} at {now.astimezone(KST):%Y-%m-%d %H:%M:%S} KST"
-        if state is SessionState.REGULAR:
-            return
-        if env is Env.REAL:
-            if _market(exchange) is Market.US and state in (PRE, AFTER):
-                return
-            raise BusinessError(Reason.MARKET_CLOSED, detail)
-        raise BusinessError(_MOCK_REASON[state], detail)
+        check_open(exchange, self.session(exchange, now), env, now)
 
 
-_MOCK_REASON: dict[SessionState, Reason] = {
+def check_open(exchange: Exchange, state: SessionState, env: Env, now: datetime) -> None:
+    """Raise `BusinessError` unless an order may be accepted in session `state` (the decision functions
+    take the state as input; `now` only words the detail)."""
+    if state is SessionState.REGULAR:
+        return
+    rules = ENV_RULES[env]
+    if rules.extended_us_hours and _market(exchange) is Market.US and state in (PRE, AFTER):
+        return
+    detail = f"{exchange.value} {state.value} at {now.astimezone(KST):%Y-%m-%d %H:%M:%S} KST"
+    raise BusinessError(_CLOSED_REASON[state] if rules.detailed_closed_reasons else Reason.MARKET_CLOSED, detail)
+
+
+# Why an order is refused in each closed state, where the environment tells them apart (the mock).
+_CLOSED_REASON: dict[SessionState, Reason] = {
     SessionState.PRE_MARKET: Reason.BEFORE_OPEN,  # observed: 40570000 for a US pre-market mock order
     SessionState.BEFORE_OPEN: Reason.BEFORE_OPEN,
     SessionState.AFTER_MARKET: Reason.AFTER_CLOSE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from localkis.domain.markets import default_lot_size
 from localkis.protocol.exchanges import Exchange
 
 
@@ -17,3 +18,7 @@ class Instrument:
     lot_size: int | None = None  # None: the market's default lot
     english_name: str = ""
     topix500: bool = False  # Tokyo: TOPIX500 members use the finer tick table
+
+    @property
+    def board_lot(self) -> int:
+        return self.lot_size or default_lot_size(self.exchange)

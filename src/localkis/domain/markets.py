@@ -22,9 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from localkis.domain.errors import BusinessError, Reason
-from localkis.protocol.env import Env
-from localkis.protocol.exchanges import Exchange, Market
-from localkis.protocol.trids import Side
+from localkis.protocol.exchanges import Exchange
 
 D = Decimal
 
@@ -155,18 +153,3 @@ def check_quantity(
         if held is not None and remainder == held % lot_size:
             return
     raise BusinessError(Reason.BAD_LOT, f"quantity {quantity} is not a multiple of lot {lot_size}")
-
-
-# ORD_DVSN values each (market, side) accepts in the real environment (PROTOCOL §4); mock: "00" only.
-_REAL_ORDER_TYPES: dict[tuple[Market, Side], frozenset[str]] = {
-    (Market.US, Side.BUY): frozenset({"00", "32", "34", "35", "36"}),
-    (Market.US, Side.SELL): frozenset({"00", "31", "32", "33", "34", "35", "36"}),
-    (Market.HK, Side.SELL): frozenset({"00", "50"}),
-}
-MARKET_PRICE_ORDER_TYPES = frozenset({"31", "33"})  # MOO, MOC: no limit price
-
-
-def allowed_order_types(market: Market, side: Side, env: Env) -> frozenset[str]:
-    if env is Env.MOCK:
-        return frozenset({"00"})
-    return _REAL_ORDER_TYPES.get((market, side), frozenset({"00"}))

@@ -16,11 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from localkis.domain.orders import Order
-from localkis.protocol.trids import Side
-
-OPEN_AUCTION_TYPES = frozenset({"31", "32"})  # MOO, LOO
-CLOSE_AUCTION_TYPES = frozenset({"33", "34"})  # MOC, LOC
-MARKET_AUCTION_TYPES = frozenset({"31", "33"})  # no limit price
+from localkis.protocol.orders import AUCTION_TYPES, CLOSE_AUCTION_TYPES, MARKET_PRICE_TYPES, OPEN_AUCTION_TYPES, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +27,7 @@ class Allocation:
 
 
 def crosses(order: Order, price: Decimal) -> bool:
-    if order.order_type in MARKET_AUCTION_TYPES:
+    if order.order_type in MARKET_PRICE_TYPES:
         return True
     return price <= order.price if order.side is Side.BUY else price >= order.price
 
@@ -42,7 +38,7 @@ def priority(order: Order) -> tuple[Decimal, str]:
 
 
 def is_auction(order: Order) -> bool:
-    return order.order_type in OPEN_AUCTION_TYPES or order.order_type in CLOSE_AUCTION_TYPES
+    return order.order_type in AUCTION_TYPES
 
 
 def _allocate(candidates: list[Order], price: Decimal, size: int | None, *, at_limit: bool) -> list[Allocation]:
@@ -54,7 +50,7 @@ def _allocate(candidates: list[Order], price: Decimal, size: int | None, *, at_l
         if order.open_quantity <= 0 or not crosses(order, price):
             continue
         qty = order.open_quantity if left is None else min(order.open_quantity, left)
-        fill_price = order.price if at_limit and order.order_type not in MARKET_AUCTION_TYPES else price
+        fill_price = order.price if at_limit and order.order_type not in MARKET_PRICE_TYPES else price
         out.append(Allocation(order, qty, fill_price))
         if left is not None:
             left -= qty

@@ -1,4 +1,7 @@
-"""Orders, their life cycle as a transition table, and the revise/cancel/fill rules (PROTOCOL A3, A4).
+"""Orders and their life cycle as a transition table; a fill as an event on it (PROTOCOL A3, A4).
+
+The decisions that create and change orders live in their commands' slices (`place_order`,
+`revise_cancel`, `fills`).
 
 Every accepted revise or cancel creates a new order record with its own order number whose
 `original_no` is the order it acts on; the original is never re-priced. For every live order:
@@ -15,17 +18,8 @@ from typing import NamedTuple
 
 from localkis.domain.errors import BusinessError, IllegalTransition, Reason
 from localkis.protocol.env import Env
-from localkis.protocol.exchanges import EXCHANGES, Exchange
-from localkis.protocol.trids import Side
-
-
-class OrderKind(StrEnum):
-    """What an order record is; the value is KIS's rvse_cncl_dvsn_cd."""
-
-    NEW = "00"
-    REVISE = "01"  # a replacement order carrying quantity moved off its original
-    CANCEL = "02"  # the confirmation record of a cancel; never open
-
+from localkis.protocol.exchanges import Exchange
+from localkis.protocol.orders import OrderKind, RevisionKind, Side
 
 # Python 3.11 resolves `OrderKind.CANCEL` through a descriptor (~0.2 µs); `open_quantity` and the
 # invariant check run several times per request, so they compare against this alias.
@@ -76,10 +70,6 @@ def transition(state: OrderState, event: Event) -> OrderState:
         return TRANSITIONS[(state, event)]
     except KeyError:
         raise IllegalTransition(f"{event.value} is not allowed from {state.value}") from None
-
-
-# ORD_DVSN values that cannot be revised (US TWAP/VWAP, PROTOCOL §4).
-NON_REVISABLE_ORDER_TYPES = frozenset({"35", "36"})
 
 
 class Order(NamedTuple):
@@ -170,11 +160,6 @@ class NewOrder(NamedTuple):
     manager_order_no: str = ""
 
 
-class RevisionKind(StrEnum):
-    REVISE = "01"
-    CANCEL = "02"
-
-
 class RevisionRequest(NamedTuple):
     """A revise or cancel of `original_no`; quantity 0 means all that is open."""
 
@@ -195,73 +180,8 @@ class RevisionRequest(NamedTuple):
         return self.original_no.zfill(10)
 
 
-def place(command: NewOrder, order_no: str, now: datetime, branch: str) -> Order:
-    """The order record for an accepted new order (market rules are checked by the caller)."""
-    if command.quantity <= 0:
-        raise BusinessError(Reason.BAD_QUANTITY)
-    return Order(order_no=order_no, original_no="", kind=OrderKind.NEW, account=command.account,
-                 env=command.env, exchange=command.exchange, symbol=command.symbol, side=command.side,
-                 order_type=command.order_type, quantity=command.quantity, price=command.price,
-                 created_at=now, tr_id=command.tr_id, branch=branch,
-                 manager_order_no=command.manager_order_no)
-
-
-def check_target(original: Order | None, request: RevisionRequest) -> Order:
-    """The order a revise/cancel acts on, or ORIGINAL_NOT_FOUND / NOTHING_LEFT."""
-    if (original is None or original.kind is _CANCEL_RECORD or original.account != request.account
-            or original.env is not request.env or original.symbol != request.symbol
-            or EXCHANGES[original.exchange].market is not EXCHANGES[request.exchange].market):
-        raise BusinessError(Reason.ORIGINAL_NOT_FOUND, request.original_no)
-    if original.open_quantity == 0:
-        raise BusinessError(Reason.NOTHING_LEFT, original.order_no)
-    return original
-
-
-def _affected_quantity(original: Order, requested: int) -> tuple[int, bool]:
-    """(quantity acted on, whether that is all that is open): 0 or ≥ open means all (A3)."""
-    open_qty = original.open_quantity
-    if requested <= 0 or requested >= open_qty:
-        return open_qty, True
-    return requested, False
-
-
-def cancel(original: Order, request: RevisionRequest, order_no: str, now: datetime,
-           branch: str) -> tuple[Order, Order]:
-    """(updated original, cancel record)."""
-    target = check_target(original, request)
-    qty, rest = _affected_quantity(target, request.quantity)
-    updated = target.apply(Event.CANCEL_REST if rest else Event.CANCEL, cancelled=target.cancelled + qty)
-    record = Order(order_no=order_no, original_no=target.order_no, kind=OrderKind.CANCEL,
-                   account=target.account, env=target.env, exchange=target.exchange,
-                   symbol=target.symbol, side=target.side, order_type=target.order_type, quantity=qty,
-                   price=target.price, created_at=now, tr_id=request.tr_id, branch=branch,
-                   manager_order_no=request.manager_order_no, state=OrderState.CONFIRMED)
-    return updated, record
-
-
-def revise(original: Order, request: RevisionRequest, order_no: str, now: datetime,
-           branch: str) -> tuple[Order, Order]:
-    """(updated original, replacement order carrying the moved quantity at the new price)."""
-    target = check_target(original, request)
-    if not EXCHANGES[target.exchange].revise_allowed:
-        raise BusinessError(Reason.REVISE_NOT_ALLOWED, target.exchange.value)
-    if target.order_type in NON_REVISABLE_ORDER_TYPES:
-        raise BusinessError(Reason.ORDER_NOT_REVISABLE, target.order_type)
-    if request.price == target.price:
-        raise BusinessError(Reason.SAME_PRICE, str(request.price))
-    qty, rest = _affected_quantity(target, request.quantity)
-    updated = target.apply(Event.REVISE_REST if rest else Event.REVISE,
-                           revised_away=target.revised_away + qty)
-    replacement = Order(order_no=order_no, original_no=target.order_no, kind=OrderKind.REVISE,
-                        account=target.account, env=target.env, exchange=target.exchange,
-                        symbol=target.symbol, side=target.side, order_type=target.order_type,
-                        quantity=qty, price=request.price, created_at=now, tr_id=request.tr_id,
-                        branch=branch, manager_order_no=request.manager_order_no)
-    return updated, replacement
-
-
 class FillError(ValueError):
-    """A fill the order cannot take (more than is open)."""
+    """A fill the order or the account cannot take (more than is open, more shares than held)."""
 
 
 def fill(order: Order, quantity: int, price: Decimal) -> Order:

@@ -12,9 +12,8 @@ at session changes): such an instrument always takes the store path.
   (price, size left, time, session date, last regular-session price — what `FillEngine.on_trade`
   would have written);
 - any other tick runs in a store transaction: it writes the instrument's last trade from memory, then
-  `FillEngine.on_trade` as `Desk.trade` does — with the candidates narrowed to the orders the book says
-  the price crosses (and auction orders), loaded by order number, so the same fills come out without
-  reading every live order of the instrument; the fills update the mirror. By default each such tick
+  `FillEngine.on_trade` as `Desk.trade` does (which reads only the orders the price crosses); the fills
+  update the mirror. By default each such tick
   commits on its own; `batch=N` groups N of them per transaction (one commit, one fsync);
 - `flush()` (also on leaving the `with` block) writes the last trades kept in memory and commits.
 
@@ -33,7 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, cast
 
 from localkis.domain import matching
 from localkis.domain.hours import SessionState, compact_date, local_date
@@ -41,7 +39,7 @@ from localkis.domain.orders import Order
 from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.sources import Tick
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, Store, Transaction
 
 Key = tuple[Exchange, str]
@@ -109,45 +107,11 @@ class _Instrument:
                                                                     trade.regular_date)
         self.dirty = False
 
-    def candidates(self, price: Decimal) -> list[str]:
-        """Order numbers a trade at `price` may fill: limits it crosses, and every auction order."""
-        found = list(self.auctions)
-        for limit, no in self.buys:  # best (highest) first
-            if price > limit:
-                break
-            found.append(no)
-        for limit, no in self.sells:  # best (lowest) first
-            if price < limit:
-                break
-            found.append(no)
-        return sorted(found)
-
     def last_trade(self) -> LastTrade | None:
         if self.price is None or self.at is None:
             return None
         return LastTrade(self.exchange, self.symbol, self.price, self.size_left, self.at, self.session_date,
                          self.regular_price, self.regular_date)
-
-
-class _CandidateView:
-    """A transaction whose `live_orders_on` for one instrument returns only the orders the book says a
-    trade may fill, loaded and locked one by one (by primary key) instead of every live order of the
-    instrument. `FillEngine.on_trade` allocates only to orders that cross (and auction orders), so it
-    makes the same fills from this subset; everything else goes to the real transaction."""
-
-    def __init__(self, tx: Transaction, exchange: Exchange, symbol: str, order_nos: list[str]) -> None:
-        self._tx = tx
-        self._key = (exchange, symbol)
-        self._order_nos = order_nos
-
-    def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
-        if exchanges != frozenset({self._key[0]}) or symbol != self._key[1]:
-            return self._tx.live_orders_on(exchanges, symbol)
-        loaded = (self._tx.load_order_for_update(no) for no in self._order_nos)
-        return [o for o in loaded if o is not None and o.is_live and o.open_quantity > 0]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._tx, name)
 
 
 class Book:
@@ -165,8 +129,9 @@ class Book:
                 entry = book.entries.get((trade.exchange, trade.symbol))
                 if entry is not None:
                     entry.load_last(trade)
+            live = tx.live_orders()
         touched: set[_Instrument] = set()
-        for order in store.all_orders():
+        for order in live:
             entry = book.entries.get((order.exchange, order.symbol))
             if entry is not None and order.is_live and order.open_quantity > 0:
                 entry.orders[order.order_no] = _Resting(order.side is Side.BUY, order.price, order.open_quantity,
@@ -337,15 +302,13 @@ class BookTrader:
 
     def _through_store(self, entry: _Instrument, price: Decimal, size: int | None, at: datetime) -> list[Fill]:
         self.stats.store_ticks += 1
-        candidates = entry.candidates(price)
         tx = self._transaction()
         try:
             if entry.dirty:
                 last = entry.last_trade()
                 if last is not None:
                     tx.set_last_trade(last)
-            view = cast(Transaction, _CandidateView(tx, entry.exchange, entry.symbol, candidates))
-            fills = self.engine.on_trade(view, entry.exchange, entry.symbol, price, size, at)
+            fills = self.engine.on_trade(tx, entry.exchange, entry.symbol, price, size, at)
             stored = tx.last_trade(entry.exchange, entry.symbol)
         except BaseException as exc:
             self._abort(exc)

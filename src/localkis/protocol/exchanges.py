@@ -69,6 +69,10 @@ EXCHANGES: dict[Exchange, ExchangeInfo] = {
     )
 }
 
+# Decimals of prices in the quotation answers, per market (`zdiv`): US 4, HK 3, JP 1, China 2, Vietnam 0.
+QUOTE_PLACES: dict[Market, int] = {Market.US: 4, Market.HK: 3, Market.JP: 1, Market.SH: 2, Market.SZ: 2,
+                                   Market.VN: 0}
+
 QUOTE_CODES: dict[str, Exchange] = {info.quote_code: ex for ex, info in EXCHANGES.items()}
 SEARCH_TYPE_CODES: dict[str, Exchange] = {info.search_type_code: ex for ex, info in EXCHANGES.items()}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from localkis.protocol.apis import Api
+
 
 class Format(StrEnum):
     TEXT = "text"
@@ -124,6 +126,19 @@ SEARCH_INFO_QUERY: tuple[FieldSpec, ...] = (
     _f("PRDT_TYPE_CD", Y, 3, D),
 )
 
+# The body or query of each API.
+API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
+    Api.ORDER: ORDER_BODY,
+    Api.REVISE_CANCEL: REVISE_CANCEL_BODY,
+    Api.INQUIRE_NCCS: INQUIRE_NCCS_QUERY,
+    Api.INQUIRE_CCNL: INQUIRE_CCNL_QUERY,
+    Api.INQUIRE_BALANCE: INQUIRE_BALANCE_QUERY,
+    Api.INQUIRE_PSAMOUNT: INQUIRE_PSAMOUNT_QUERY,
+    Api.INQUIRE_PRESENT_BALANCE: INQUIRE_PRESENT_BALANCE_QUERY,
+    Api.PRICE: PRICE_QUERY,
+    Api.SEARCH_INFO: SEARCH_INFO_QUERY,
+}
+
 # Request headers (seed table). Names are matched case-insensitively.
 HEADERS: tuple[FieldSpec, ...] = (
     _f("authorization", Y, 350),
@@ -142,12 +157,7 @@ HEADERS: tuple[FieldSpec, ...] = (
     _f("gt_uid", N, 32),
 )
 
-# Rows per page of the paging inquiries (A6).
+# Rows per page of inquire-nccs (A6); inquire-ccnl's and inquire-balance's differ per environment
+# (`protocol.env.ENV_RULES`).
 NCCS_PAGE_SIZE = 40
-CCNL_PAGE_SIZE_REAL = 20
-CCNL_PAGE_SIZE_MOCK = 15
-# inquire-balance: 100 holdings per page (PROTOCOL §8, real); KIS documents no mock size, localkis uses
-# the same.
-BALANCE_PAGE_SIZE_REAL = 100
-BALANCE_PAGE_SIZE_MOCK = 100
 CURSOR_WIDTH = 200

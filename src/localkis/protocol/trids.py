@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from localkis.protocol.env import Env
+from localkis.protocol.apis import Api
+from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import Market
-
-
-class Api(StrEnum):
-    ORDER = "order"
-    REVISE_CANCEL = "order-rvsecncl"
-    INQUIRE_NCCS = "inquire-nccs"
-    INQUIRE_CCNL = "inquire-ccnl"
-    INQUIRE_BALANCE = "inquire-balance"
-    INQUIRE_PSAMOUNT = "inquire-psamount"
-    INQUIRE_PRESENT_BALANCE = "inquire-present-balance"
-    PRICE = "price"
-    SEARCH_INFO = "search-info"
-
-
-class Side(StrEnum):
-    SELL = "01"  # KIS sll_buy_dvsn_cd
-    BUY = "02"
+from localkis.protocol.orders import Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +115,7 @@ def tr_env_family(tr_id: str) -> Env | None:
     """The environment a TR ID's first letter claims: V… mock; T…/J…/C… real (as kis_auth.py maps)."""
     if not tr_id:
         return None
-    if tr_id[0] == "V":
-        return Env.MOCK
-    if tr_id[0] in "TJC":
-        return Env.REAL
-    return None
+    return _FAMILY.get(tr_id[0])
+
+
+_FAMILY: dict[str, Env] = {letter: env for env, rules in ENV_RULES.items() for letter in rules.tr_prefixes}

@@ -9,6 +9,7 @@ import logging
 import secrets
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from localkis.protocol.codes import (
 )
 from localkis.protocol.env import Env
 from localkis.protocol.trids import tr_env_family
-from localkis.store.base import Store, TokenRecord
+from localkis.store.base import Store, TokenRecord, Transaction
 from localkis.wire.errors import GatewayError, TokenEndpointError
 
 log = logging.getLogger("localkis")
@@ -84,9 +85,14 @@ def check_tr_family(app: App, tr_id: str) -> None:
     family = tr_env_family(tr_id)
     if family is None or family is app.env:
         return
-    if app.env is Env.MOCK:
-        raise GatewayError(Gateway.NOT_MOCK_TR)
-    raise GatewayError(Gateway.MOCK_KEY_ON_REAL, REAL_APP_MOCK_TR_TEXT)
+    raise _WRONG_FAMILY[app.env]()
+
+
+# The answer to a TR of the other environment's family, by the app's environment (A1).
+_WRONG_FAMILY: dict[Env, Callable[[], GatewayError]] = {
+    Env.MOCK: lambda: GatewayError(Gateway.NOT_MOCK_TR),
+    Env.REAL: lambda: GatewayError(Gateway.MOCK_KEY_ON_REAL, REAL_APP_MOCK_TR_TEXT),
+}
 
 
 class Tokens:
@@ -112,9 +118,10 @@ class Tokens:
         signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
         return signing_input + "." + b64(signature)
 
-    def issue(self, app: App, now: datetime) -> TokenRecord:
-        """A token for `app`: the current one if issued within 6 h, else a new one; 1 request/min."""
-        with self._store.transaction() as tx:
+    def issue(self, app: App, now: datetime) -> Callable[[Transaction], TokenRecord]:
+        """Store work: a token for `app` — the current one if issued within 6 h, else a new one; 1 request/min."""
+
+        def work(tx: Transaction) -> TokenRecord:
             tx.lock_app(app.appkey)
             last = tx.last_token_request(app.appkey)
             if self._issue_limit and last is not None and now - last < TOKEN_REQUEST_INTERVAL:
@@ -128,13 +135,19 @@ class Tokens:
             tx.insert_token(record)
             return record
 
-    def revoke(self, app: App, token: str) -> bool:
+        return work
+
+    def revoke(self, app: App, token: str) -> Callable[[Transaction], bool]:
+        """Store work: revoke one of `app`'s tokens; False if it has no such token."""
         self._checked.pop(token, None)
-        with self._store.transaction() as tx:
+
+        def work(tx: Transaction) -> bool:
             record = tx.find_token(token)
             if record is None or record.appkey != app.appkey:
                 return False
             return tx.revoke_token(token)
+
+        return work
 
     def cached(self, token: str, monotonic_now: float) -> TokenRecord | None:
         """A recently checked token record, if any (no database round trip)."""

@@ -1,9 +1,9 @@
-"""The server's price source: the `[engine]` config section turned into a background task.
+"""The server's lifespan: opening balances, then the `[engine]` price source as a background task.
 
 `source = "manual"` (the default) runs nothing: prices move only through `POST /localkis/admin/prices`
 (and `localkis price set` / `localkis replay`), so a started server is deterministic.
 `source = "random_walk"` runs a `RandomWalkRunner` on the server clock for the server's lifetime;
-every tick goes through `Desk.trade`, one store transaction each, like an admin price.
+every tick goes through `Desk.trade` and the store's run path, like an admin price.
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
+from localkis.engine.desk import Desk
 from localkis.engine.sources import RandomWalk, RandomWalkRunner, Tick, WalkSpec
 from localkis.protocol.exchanges import Exchange
+from localkis.server.clock import Clock
 from localkis.server.config import EngineSection, instrument_key
-
-if TYPE_CHECKING:
-    from localkis.server.app import LocalKis
+from localkis.store.base import Store, read
 
 log = logging.getLogger("localkis")
 
@@ -37,31 +36,31 @@ def random_walk(engine: EngineSection, instruments: list[tuple[Exchange, str, bo
     return RandomWalk(specs, seed=engine.seed, size=engine.size)
 
 
-def runner_for(kis: LocalKis) -> RandomWalkRunner:
-    engine = kis.config.engine
-    walk = random_walk(engine, [(i.exchange, i.symbol, i.topix500) for i in kis.desk.instruments.values()])
+def runner_for(engine: EngineSection, desk: Desk, store: Store, clock: Clock) -> RandomWalkRunner:
+    walk = random_walk(engine, [(i.exchange, i.symbol, i.topix500) for i in desk.instruments.values()])
 
     async def price_of(exchange: Exchange, symbol: str) -> Decimal | None:
-        return await kis.db(kis.desk.last_price, exchange, symbol)
+        return await read(store, desk.last_price, exchange, symbol)
 
     async def trade(tick: Tick) -> object:
-        return await kis.db(kis.desk.trade, tick.exchange, tick.symbol, tick.price, tick.size, tick.at)
+        return await store.run(desk.trade(tick.exchange, tick.symbol, tick.price, tick.size, tick.at))
 
-    return RandomWalkRunner(walk, interval=engine.interval_seconds, now=kis.clock.now, price_of=price_of,
-                            trade=trade)
+    return RandomWalkRunner(walk, interval=engine.interval_seconds, now=clock.now, price_of=price_of, trade=trade)
 
 
-def lifespan(kis: LocalKis) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """Starlette lifespan: start the configured price source with the server, stop it on shutdown."""
+def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
+             on_start: Callable[[], Awaitable[None]]) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Starlette lifespan: `on_start`, then the configured price source until shutdown."""
 
     @asynccontextmanager
     async def span(app: Starlette) -> AsyncIterator[None]:
+        await on_start()
         task: asyncio.Task[None] | None = None
-        if kis.config.engine.source == "random_walk":
-            runner = runner_for(kis)
+        if engine.source == "random_walk":
+            runner = runner_for(engine, desk, store, clock)
             app.state.random_walk = runner
-            log.info("random walk: seed %d, %d instruments, every %gs of server time", kis.config.engine.seed,
-                     len(runner.walk.keys), kis.config.engine.interval_seconds)
+            log.info("random walk: seed %d, %d instruments, every %gs of server time", engine.seed,
+                     len(runner.walk.keys), engine.interval_seconds)
             task = asyncio.create_task(runner.run(), name="localkis-random-walk")
         try:
             yield

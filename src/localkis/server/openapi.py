@@ -4,32 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localkis.protocol.fields import (
-    HEADERS,
-    INQUIRE_BALANCE_QUERY,
-    INQUIRE_CCNL_QUERY,
-    INQUIRE_NCCS_QUERY,
-    INQUIRE_PRESENT_BALANCE_QUERY,
-    INQUIRE_PSAMOUNT_QUERY,
-    ORDER_BODY,
-    PRICE_QUERY,
-    REVISE_CANCEL_BODY,
-    SEARCH_INFO_QUERY,
-    FieldSpec,
-)
-from localkis.protocol.trids import TR_TABLE, Api
-
-_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
-    Api.ORDER: ORDER_BODY,
-    Api.REVISE_CANCEL: REVISE_CANCEL_BODY,
-    Api.INQUIRE_NCCS: INQUIRE_NCCS_QUERY,
-    Api.INQUIRE_CCNL: INQUIRE_CCNL_QUERY,
-    Api.INQUIRE_BALANCE: INQUIRE_BALANCE_QUERY,
-    Api.INQUIRE_PSAMOUNT: INQUIRE_PSAMOUNT_QUERY,
-    Api.INQUIRE_PRESENT_BALANCE: INQUIRE_PRESENT_BALANCE_QUERY,
-    Api.PRICE: PRICE_QUERY,
-    Api.SEARCH_INFO: SEARCH_INFO_QUERY,
-}
+from localkis.protocol.apis import ENDPOINTS, TOKEN_PATH, Api
+from localkis.protocol.fields import API_FIELDS, HEADERS, FieldSpec
+from localkis.protocol.trids import TR_TABLE
 
 _EXAMPLES: dict[Api, dict[str, str]] = {
     Api.ORDER: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
@@ -52,9 +29,10 @@ def _schema(spec: FieldSpec) -> dict[str, Any]:
     return schema
 
 
-def openapi_document(routes: tuple[tuple[str, str, Api, str], ...]) -> dict[str, Any]:
+def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for path, method, api, _ in routes:
+    for api in apis:
+        method, path = ENDPOINTS[api]
         tr_ids = sorted(t for t, s in TR_TABLE.items() if s.api is api)
         header_params: list[dict[str, Any]] = []
         for h in HEADERS:
@@ -74,7 +52,7 @@ def openapi_document(routes: tuple[tuple[str, str, Api, str], ...]) -> dict[str,
                             "rt_cd": "1", "msg1": "유효하지 않은 token 입니다.", "msg_cd": "EGW00121"}}}},
             },
         }
-        fields = _FIELDS[api]
+        fields = API_FIELDS[api]
         if method == "POST":
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"type": "object", "required": [f.name for f in fields if f.required],
@@ -84,7 +62,7 @@ def openapi_document(routes: tuple[tuple[str, str, Api, str], ...]) -> dict[str,
             op["parameters"] += [{"name": f.name, "in": "query", "required": f.required,
                                   "schema": _schema(f)} for f in fields]
         paths[path] = {method.lower(): op}
-    paths["/oauth2/tokenP"] = {"post": {
+    paths[TOKEN_PATH] = {"post": {
         "summary": "Issue an access token (24 h; the same token within 6 h; 1 request per minute)",
         "requestBody": {"content": {"application/json": {"example": {
             "grant_type": "client_credentials", "appkey": "…36 chars…", "appsecret": "…180 chars…"}}}},

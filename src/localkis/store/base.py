@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from localkis.domain.accounts import Position
+from anyio import to_thread
+
+from localkis.domain.accounts import Funds, Holding, Position
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +62,27 @@ class Transaction(Protocol):
     def next_order_no(self) -> str:
         """A new 10-digit order number, unique for the database."""
 
+    def save_orders(self, changes: Iterable[tuple[Order | None, Order]], local_date: str = "") -> None:
+        """Write order records — (None, new) inserts with its exchange-local date, (before, after)
+        updates — and move the account's running totals (reserved cash, pending sells) by what they hold
+        back, in this transaction."""
+
     def insert_order(self, order: Order, local_date: str) -> None: ...
 
-    def update_order(self, order: Order) -> None: ...
+    def update_order(self, before: Order, after: Order) -> None: ...
 
     def load_order_for_update(self, order_no: str) -> Order | None:
         """The order, locked until the transaction ends."""
 
     def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
         """Matching orders with their exchange-local order dates (YYYYMMDD)."""
+
+    def crossing_orders(self, exchange: Exchange, symbol: str, side: Side, price: Decimal,
+                        limit: int | None) -> list[Order]:
+        """Live limit orders of `side` a print at `price` may fill, best first, at most `limit`, locked."""
+
+    def auction_orders(self, exchange: Exchange, symbol: str) -> list[Order]:
+        """Live MOO/LOO/MOC/LOC orders of an instrument, locked."""
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
 
@@ -90,30 +105,27 @@ class Transaction(Protocol):
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool: ...
 
     def lock_account(self, number: str) -> None:
-        """Hold the account until the transaction ends (cash and position checks)."""
+        """Hold the account until the transaction ends (fills and admin writes)."""
 
-    def cash_balances(self, number: str) -> dict[str, Decimal]: ...
+    def funds(self, number: str, currency: str) -> Funds:
+        """Cash and reserved cash of one currency (running totals), locked until the transaction ends."""
+
+    def account_funds(self, number: str) -> dict[str, Funds]: ...
 
     def add_cash(self, number: str, currency: str, delta: Decimal, kind: str, order_no: str,
                  at: datetime) -> Decimal: ...
 
     def ledger_totals(self, number: str) -> dict[tuple[str, str], Decimal]: ...
 
-    def position(self, number: str, exchange: Exchange, symbol: str) -> Position: ...
+    def holding(self, number: str, exchange: Exchange, symbol: str) -> Holding:
+        """The position in an instrument and its pending sells (running total), locked."""
 
     def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None: ...
 
-    def positions(self, number: str) -> list[tuple[Exchange, str, Position]]: ...
+    def holdings(self, number: str) -> list[tuple[Exchange, str, Holding]]: ...
 
-    def live_orders_of(self, number: str) -> list[Order]: ...
-
-    def reserved_cash(self, number: str, exchanges: frozenset[Exchange]) -> Decimal:
-        """Σ limit × open quantity over the account's live buys on these exchanges."""
-
-    def pending_sell_quantity(self, number: str, exchange: Exchange, symbol: str) -> int: ...
-
-    def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
-        """Every live order on an instrument, locked until the transaction ends."""
+    def live_orders(self) -> list[Order]:
+        """Every live order (for checks of the running totals, never on a request's path)."""
 
     def last_trade(self, exchange: Exchange, symbol: str) -> LastTrade | None: ...
 
@@ -149,3 +161,11 @@ class Store(Protocol):
         """Every order record (admin and checks)."""
 
     def close(self) -> None: ...
+
+
+async def read(store: Store, fn: Callable[..., T], *args: Any) -> T:
+    """Run a store read from async code: inline where reads never wait (SQLite reads on a connection of
+    their own, which in WAL never waits for the writer), in a worker thread where they may (PostgreSQL)."""
+    if store.concurrent:
+        return await to_thread.run_sync(functools.partial(fn, *args))
+    return fn(*args)

@@ -7,18 +7,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from anyio import to_thread
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
-from starlette.concurrency import run_in_threadpool
 
 from localkis.domain.orders import Order
+from localkis.store.rows import SELECT_ORDERS, order_from_row
 from localkis.store.schema import MIGRATIONS
-from localkis.store.sql import SELECT_ORDERS, SqlTransaction, order_from_row
+from localkis.store.sql import SqlTransaction
 
 T = TypeVar("T")
 
 # Any constant shared by every localkis process: the key of the migration lock.
 _MIGRATION_LOCK = 0x6C6B6973  # "lkis"
+
+
+def _rows(cursor: Any) -> list[tuple[Any, ...]]:
+    return list(cursor.fetchall()) if cursor.description is not None else []
 
 
 class PostgresTransaction(SqlTransaction):
@@ -56,6 +61,8 @@ class PostgresStore:
                     continue
                 for statement in migration.for_backend("postgresql"):
                     conn.execute(statement.encode())  # trusted DDL from schema.py
+                if migration.backfill is not None:
+                    migration.backfill(lambda sql, args: _rows(conn.execute(sql.replace("?", "%s").encode(), args)))
                 conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (migration.version,))
 
     @property
@@ -77,7 +84,7 @@ class PostgresStore:
             with self.transaction() as tx:
                 return work(tx)
 
-        return await run_in_threadpool(call)
+        return await to_thread.run_sync(call)
 
     @contextmanager
     def read(self) -> Iterator[PostgresTransaction]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-# The predicate of a live order, written once: SQLite uses a partial index only for a query whose WHERE
-# repeats the index's condition term for term.
-LIVE_ORDER = "state IN ('open', 'partially_filled') AND kind <> '02'"
-
+from localkis.domain.accounts import holds
+from localkis.protocol.exchanges import EXCHANGES
+from localkis.store.rows import AUCTION_ORDER, CROSSING_ORDER, LIVE_ORDER, SELECT_ORDERS, order_from_row
 
 # The orders table as migration 1 created it (migration 6 rebuilds it under SQLite with the same columns).
 ORDERS_TABLE_V1 = """CREATE TABLE orders (
@@ -41,6 +43,42 @@ ORDERS_LIVE_INDEXES = [
     f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
     f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
 ]
+# Index versions 7 and later.
+ORDERS_INDEXES_V7 = [
+    # A print fills only the live limit orders its price crosses: a range of this index per side.
+    f"CREATE INDEX orders_crossing ON orders (symbol, exchange, side, price_units, order_no) WHERE {CROSSING_ORDER}",
+    f"CREATE INDEX orders_auction ON orders (symbol, exchange, order_no) WHERE {AUCTION_ORDER}",
+    # The account's unfilled orders in order-number order (inquire-nccs pages).
+    f"CREATE INDEX orders_account_live ON orders (account, order_no) WHERE {LIVE_ORDER}",
+]
+
+Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+
+def backfill_running_totals(execute: Execute) -> None:
+    """Migration 7: the running totals of an existing database, summed once from its live orders with
+    the same rule the store applies on every write (`domain.accounts.holds`)."""
+    reserved: dict[tuple[str, str], Decimal] = {}
+    pending: dict[tuple[str, str, str], int] = {}
+    for row in execute(SELECT_ORDERS + " WHERE " + LIVE_ORDER, ()):
+        order = order_from_row(row)
+        held = holds(order)
+        if held.cash:
+            key = (order.account, _CURRENCY[order.exchange.value])
+            reserved[key] = reserved.get(key, Decimal(0)) + held.cash
+        if held.shares:
+            skey = (order.account, order.exchange.value, order.symbol)
+            pending[skey] = pending.get(skey, 0) + held.shares
+    for (account, currency), amount in reserved.items():
+        execute("INSERT INTO cash (account, currency, amount, reserved) VALUES (?, ?, '0', ?) ON CONFLICT"
+                " (account, currency) DO UPDATE SET reserved = excluded.reserved", (account, currency, str(amount)))
+    for (account, exchange, symbol), shares in pending.items():
+        execute("INSERT INTO positions (account, exchange, symbol, quantity, avg_price, pending_sell)"
+                " VALUES (?, ?, ?, 0, '0', ?) ON CONFLICT (account, exchange, symbol) DO UPDATE SET"
+                " pending_sell = excluded.pending_sell", (account, exchange, symbol, shares))
+
+
+_CURRENCY = {e.value: info.currency for e, info in EXCHANGES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +87,7 @@ class Migration:
     statements: list[str]  # portable SQL, run on every backend
     sqlite: list[str] = field(default_factory=list)
     postgresql: list[str] = field(default_factory=list)
+    backfill: Callable[[Execute], None] | None = None  # data moved by Python after the statements
 
     def for_backend(self, backend: str) -> list[str]:
         extra: list[str] = getattr(self, backend)
@@ -154,4 +193,22 @@ MIGRATIONS: list[Migration] = [
         ORDERS_ACCOUNT_INDEX,
         *ORDERS_LIVE_INDEXES,
     ]),
+    Migration(7, [
+        # Running totals, kept by the store in the same transaction as every order write, so that buying
+        # power and sellable shares are one row each instead of a sum over the account's live orders.
+        "ALTER TABLE cash ADD COLUMN reserved TEXT NOT NULL DEFAULT '0'",
+        "ALTER TABLE positions ADD COLUMN pending_sell BIGINT NOT NULL DEFAULT 0",
+        # A live order's limit as an integer (ten-thousandths, floored) for the crossing index: prices
+        # are text, and text does not sort as numbers.
+        "ALTER TABLE orders ADD COLUMN price_units BIGINT NOT NULL DEFAULT 0",
+        "DROP INDEX IF EXISTS orders_book_live",
+        "DROP INDEX IF EXISTS orders_account_live",
+    ], sqlite=[
+        # Every stored price has at most four decimals (they were checked against the tick tables).
+        f"UPDATE orders SET price_units = CAST(ROUND(CAST(price AS REAL) * 10000) AS INTEGER) WHERE {LIVE_ORDER}",
+        *ORDERS_INDEXES_V7,
+    ], postgresql=[
+        f"UPDATE orders SET price_units = FLOOR(price::numeric * 10000)::bigint WHERE {LIVE_ORDER}",
+        *ORDERS_INDEXES_V7,
+    ], backfill=backfill_running_totals),
 ]

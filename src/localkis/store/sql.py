@@ -1,68 +1,35 @@
-"""SQL shared by the SQLite and PostgreSQL stores: row mapping, listing queries, the transaction."""
+"""SQL shared by the SQLite and PostgreSQL stores: listing queries and the transaction."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from localkis.domain.accounts import Position
-from localkis.domain.orders import Order, OrderKind, OrderState
-from localkis.protocol.env import Env
-from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.domain.accounts import NO_FUNDS, NO_HOLDING, Funds, Holding, Position, holds
+from localkis.domain.orders import Order
+from localkis.protocol.exchanges import EXCHANGES, Exchange
+from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, OrderQuery, TokenRecord
-from localkis.store.schema import LIVE_ORDER
+from localkis.store.rows import (
+    AUCTION_ORDER,
+    CROSSING_ORDER,
+    EXCHANGE_CODES,
+    INSERT_ORDER,
+    LIVE_ORDER,
+    ORDER_COLUMNS,
+    SELECT_ORDERS,
+    order_from_row,
+    order_values,
+    price_units,
+    utc_text,
+)
 
-ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange", "symbol", "side",
-                 "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
-                 "state", "filled", "filled_amount", "cancelled", "revised_away")
-SELECT_ORDERS = "SELECT " + ", ".join(ORDER_COLUMNS) + " FROM orders"
-INSERT_ORDER = ("INSERT INTO orders (" + ", ".join(ORDER_COLUMNS) + ", local_date) VALUES ("
-                + ", ".join("?" * (len(ORDER_COLUMNS) + 1)) + ")")
+_ZERO = Decimal(0)
 # Order numbers per statement when orders are read ahead (well under SQLite's bound-parameter limit).
 PREFETCH_CHUNK = 500
-# order_from_row builds an Order positionally from a row in this column order.
-assert Order._fields == ORDER_COLUMNS
-
-
-def utc_text(moment: datetime) -> str:
-    """Instants are stored as UTC ISO text, so text order is time order."""
-    # The server clock already gives UTC: skip the conversion then (it is on every order's insert).
-    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
-
-
-def order_values(order: Order) -> tuple[Any, ...]:
-    # `_value_` is the member's stored value: `.value` is a property, several times dearer, and every
-    # order write converts five enums.
-    return (order.order_no, order.original_no, order.kind._value_, order.account, order.env._value_,
-            order.exchange._value_, order.symbol, order.side._value_, order.order_type, order.quantity,
-            str(order.price), utc_text(order.created_at), order.tr_id, order.branch,
-            order.manager_order_no, order.state._value_, order.filled, str(order.filled_amount),
-            order.cancelled, order.revised_away)
-
-
-def order_from_row(row: tuple[Any, ...]) -> Order:
-    (order_no, original_no, kind, account, env, exchange, symbol, side, order_type, quantity, price,
-     created_at, tr_id, branch, manager_order_no, state, filled, filled_amount, cancelled,
-     revised_away) = row
-    if type(order_no) is int:  # SQLite keeps order numbers as its integer row key (schema migration 6)
-        order_no = f"{order_no:010d}"
-    return Order(order_no, original_no, _KINDS[kind], account, _ENVS[env], _EXCHANGES[exchange], symbol,
-                 _SIDES[side], order_type, int(quantity), Decimal(price), datetime.fromisoformat(created_at),
-                 tr_id, branch, manager_order_no, _STATES[state], int(filled), Decimal(filled_amount),
-                 int(cancelled), int(revised_away))
-
-
-# Stored codes back to their enums by dict look-up (an Enum call is several times dearer per row).
-_KINDS = {k.value: k for k in OrderKind}
-_ENVS = {e.value: e for e in Env}
-_EXCHANGES = {e.value: e for e in Exchange}
-_SIDES = {s.value: s for s in Side}
-_STATES = {s.value: s for s in OrderState}
-
 
 def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]]:
     """The WHERE/ORDER/LIMIT part of a listing; shared by the SQL backends."""
@@ -109,13 +76,19 @@ class SqlTransaction(ABC):
         # Last trades read or written in this transaction: a batch of revisions asks for the same
         # instrument's again and again. Only `set_last_trade` writes them, and keeps this current.
         self._last_trades: dict[tuple[Exchange, str], LastTrade | None] = {}
-        # Orders read ahead by `prefetch_orders`, kept current by `update_order`.
+        # Orders read ahead by `prefetch_orders`, kept current by `save_orders`.
         self._orders: dict[str, Order] = {}
+        # Running totals read in this transaction (and locked, where the backend locks rows), kept
+        # current by every write: a batch of requests of one account reads them once.
+        self._funds: dict[tuple[str, str], Funds] = {}
+        self._holdings: dict[tuple[str, Exchange, str], Holding] = {}
 
     def forget_reads(self) -> None:
         """Drop what this transaction remembers; call after rolling part of it back."""
         self._last_trades.clear()
         self._orders.clear()
+        self._funds.clear()
+        self._holdings.clear()
 
     def prefetch_orders(self, order_nos: Sequence[str]) -> None:
         """Read these orders in one statement, for `load_order_for_update` to answer from memory. Only
@@ -141,17 +114,47 @@ class SqlTransaction(ABC):
     def next_order_no(self) -> str:
         """A new 10-digit order number: a counter row in SQLite, a sequence in PostgreSQL."""
 
-    def insert_order(self, order: Order, local_date: str) -> None:
-        self._x(INSERT_ORDER, (*order_values(order), local_date))
+    def save_orders(self, changes: Iterable[tuple[Order | None, Order]], local_date: str = "") -> None:
+        """Write order records — (None, new) inserts, (before, after) updates — and move the running
+        totals by what they hold back (`domain.accounts.holds`), netted per account: a revise releases
+        the old price and reserves the new one in one write."""
+        cash: dict[tuple[str, str], Decimal] = {}
+        shares: dict[tuple[str, Exchange, str], int] = {}
+        for before, after in changes:
+            if before is None:
+                self._x(INSERT_ORDER, (*order_values(after), local_date, price_units(after.price)))
+            else:
+                if after.order_no in self._orders:
+                    self._orders[after.order_no] = after
+                self._x("UPDATE orders SET state = ?, filled = ?, filled_amount = ?, cancelled = ?,"
+                        " revised_away = ? WHERE order_no = ?",
+                        (after.state._value_, after.filled, str(after.filled_amount), after.cancelled,
+                         after.revised_away, after.order_no))
+            held = holds(after)
+            if before is not None:
+                was = holds(before)
+                held = held._replace(cash=held.cash - was.cash, shares=held.shares - was.shares)
+            if held.cash:
+                key = (after.account, EXCHANGES[after.exchange].currency)
+                cash[key] = cash.get(key, _ZERO) + held.cash
+            if held.shares:
+                skey = (after.account, after.exchange, after.symbol)
+                shares[skey] = shares.get(skey, 0) + held.shares
+        for (account, currency), delta in cash.items():
+            if delta:
+                funds = self.funds(account, currency)
+                self._write_funds(account, currency, Funds(funds.cash, funds.reserved + delta))
+        for (account, exchange, symbol), count in shares.items():
+            if count:
+                holding = self.holding(account, exchange, symbol)
+                self._write_holding(account, exchange, symbol,
+                                    Holding(holding.position, holding.pending_sells + count))
 
-    def update_order(self, order: Order) -> None:
-        if order.order_no in self._orders:
-            self._orders[order.order_no] = order
-        self._x(
-            "UPDATE orders SET state = ?, filled = ?, filled_amount = ?, cancelled = ?, revised_away = ?"
-            " WHERE order_no = ?",
-            (order.state._value_, order.filled, str(order.filled_amount), order.cancelled,
-             order.revised_away, order.order_no))
+    def insert_order(self, order: Order, local_date: str) -> None:
+        self.save_orders(((None, order),), local_date)
+
+    def update_order(self, before: Order, after: Order) -> None:
+        self.save_orders(((before, after),))
 
     def load_order_for_update(self, order_no: str) -> Order | None:
         known = self._orders.get(order_no)
@@ -164,6 +167,26 @@ class SqlTransaction(ABC):
         sql, args = order_query_sql(query)
         select = "SELECT " + ", ".join(ORDER_COLUMNS) + ", local_date FROM orders"
         return [(order_from_row(r[:-1]), str(r[-1])) for r in self._x(select + sql, args)]
+
+    def crossing_orders(self, exchange: Exchange, symbol: str, side: Side, price: Decimal,
+                        limit: int | None) -> list[Order]:
+        """Live limit orders of one side that a print at `price` may fill, best first, locked: buys at or
+        above it, sells at or below (an index range, whatever the size of the book)."""
+        if side is Side.BUY:
+            bound, order = "price_units >= ?", "price_units DESC, order_no"
+        else:
+            bound, order = "price_units <= ?", "price_units, order_no"
+        sql = (SELECT_ORDERS + " WHERE symbol = ? AND exchange = ? AND side = ? AND " + bound + " AND "
+               + CROSSING_ORDER + " ORDER BY " + order + ("" if limit is None else f" LIMIT {int(limit)}")
+               + self.lock_suffix)
+        rows = self._x(sql, (symbol, exchange.value, side.value, price_units(price))).fetchall()
+        return [order_from_row(r) for r in rows]
+
+    def auction_orders(self, exchange: Exchange, symbol: str) -> list[Order]:
+        """Live auction orders (MOO/LOO/MOC/LOC) of an instrument, locked."""
+        rows = self._x(SELECT_ORDERS + " WHERE symbol = ? AND exchange = ? AND " + AUCTION_ORDER
+                       + " ORDER BY order_no" + self.lock_suffix, (symbol, exchange.value)).fetchall()
+        return [order_from_row(r) for r in rows]
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None:
         self._x("INSERT INTO fills (order_no, quantity, price, filled_at) VALUES (?, ?, ?, ?)",
@@ -211,12 +234,12 @@ class SqlTransaction(ABC):
     def ensure_account(self, number: str, cash: dict[str, Decimal],
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool:
         """Create the account with its opening cash and positions unless it exists; True if created."""
-        if self._x("SELECT 1 FROM accounts WHERE number = ?", (number,)).fetchone():
+        # Several processes may start at once: the one whose insert takes writes the opening balances.
+        if self._x("INSERT INTO accounts (number, created_at) VALUES (?, ?) ON CONFLICT (number) DO NOTHING"
+                   " RETURNING number", (number, utc_text(at))).fetchone() is None:
             return False
-        self._x("INSERT INTO accounts (number, created_at) VALUES (?, ?)", (number, utc_text(at)))
         for currency, amount in sorted(cash.items()):
-            self._x("INSERT INTO cash (account, currency, amount) VALUES (?, ?, ?)", (number, currency, str(amount)))
-            self._ledger(number, currency, "opening", amount, "", at)
+            self.add_cash(number, currency, amount, "opening", "", at)
         for exchange, symbol, position in positions:
             self.set_position(number, exchange, symbol, position)
         return True
@@ -224,24 +247,38 @@ class SqlTransaction(ABC):
     def lock_account(self, number: str) -> None:
         self._x("SELECT number FROM accounts WHERE number = ?" + self.lock_suffix, (number,))
 
+    def funds(self, number: str, currency: str) -> Funds:
+        """Cash and reserved of one currency, locked until the transaction ends."""
+        key = (number, currency)
+        known = self._funds.get(key)
+        if known is None:
+            row = self._x("SELECT amount, reserved FROM cash WHERE account = ? AND currency = ?" + self.lock_suffix,
+                          key).fetchone()
+            known = self._funds[key] = Funds(Decimal(row[0]), Decimal(row[1])) if row else NO_FUNDS
+        return known
+
+    def _write_funds(self, number: str, currency: str, funds: Funds) -> None:
+        self._x("INSERT INTO cash (account, currency, amount, reserved) VALUES (?, ?, ?, ?) ON CONFLICT"
+                " (account, currency) DO UPDATE SET amount = excluded.amount, reserved = excluded.reserved",
+                (number, currency, str(funds.cash), str(funds.reserved)))
+        self._funds[(number, currency)] = funds
+
+    def account_funds(self, number: str) -> dict[str, Funds]:
+        rows = self._x("SELECT currency, amount, reserved FROM cash WHERE account = ? ORDER BY currency",
+                       (number,)).fetchall()
+        return {str(c): Funds(Decimal(a), Decimal(r)) for c, a, r in rows}
+
     def _ledger(self, number: str, currency: str, kind: str, amount: Decimal, order_no: str,
                 at: datetime) -> None:
         self._x("INSERT INTO cash_ledger (account, currency, kind, amount, order_no, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (number, currency, kind, str(amount), order_no, utc_text(at)))
 
-    def cash_balances(self, number: str) -> dict[str, Decimal]:
-        rows = self._x("SELECT currency, amount FROM cash WHERE account = ?", (number,)).fetchall()
-        return {str(c): Decimal(a) for c, a in rows}
-
     def add_cash(self, number: str, currency: str, delta: Decimal, kind: str, order_no: str,
                  at: datetime) -> Decimal:
-        """Move cash (positive in, negative out); returns the new balance."""
-        balance = self.cash_balances(number).get(currency)
-        if balance is None:
-            balance = Decimal(0)
-            self._x("INSERT INTO cash (account, currency, amount) VALUES (?, ?, ?)", (number, currency, "0"))
-        new = balance + delta
-        self._x("UPDATE cash SET amount = ? WHERE account = ? AND currency = ?", (str(new), number, currency))
+        """Move cash (positive in, negative out), with a ledger row; returns the new balance."""
+        funds = self.funds(number, currency)
+        new = funds.cash + delta
+        self._write_funds(number, currency, Funds(new, funds.reserved))
         self._ledger(number, currency, kind, delta, order_no, at)
         return new
 
@@ -251,53 +288,42 @@ class SqlTransaction(ABC):
         for currency, kind, amount in self._x(
                 "SELECT currency, kind, amount FROM cash_ledger WHERE account = ?", (number,)).fetchall():
             key = (str(currency), str(kind))
-            totals[key] = totals.get(key, Decimal(0)) + Decimal(amount)
+            totals[key] = totals.get(key, _ZERO) + Decimal(amount)
         return totals
 
-    def position(self, number: str, exchange: Exchange, symbol: str) -> Position:
-        row = self._x("SELECT quantity, avg_price FROM positions WHERE account = ? AND exchange = ? AND symbol = ?",
-                      (number, exchange.value, symbol)).fetchone()
-        return Position(int(row[0]), Decimal(row[1])) if row else Position(0, Decimal(0))
+    def holding(self, number: str, exchange: Exchange, symbol: str) -> Holding:
+        """The position in one instrument and its pending sells, locked until the transaction ends."""
+        key = (number, exchange, symbol)
+        known = self._holdings.get(key)
+        if known is None:
+            row = self._x("SELECT quantity, avg_price, pending_sell FROM positions WHERE account = ? AND exchange = ?"
+                          " AND symbol = ?" + self.lock_suffix, (number, exchange.value, symbol)).fetchone()
+            known = self._holdings[key] = (Holding(Position(int(row[0]), Decimal(row[1])), int(row[2])) if row
+                                           else NO_HOLDING)
+        return known
+
+    def _write_holding(self, number: str, exchange: Exchange, symbol: str, holding: Holding) -> None:
+        position = holding.position
+        self._x("INSERT INTO positions (account, exchange, symbol, quantity, avg_price, pending_sell)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, exchange, symbol) DO UPDATE SET"
+                " quantity = excluded.quantity, avg_price = excluded.avg_price, pending_sell = excluded.pending_sell",
+                (number, exchange.value, symbol, position.quantity, str(position.average_price),
+                 holding.pending_sells))
+        self._holdings[(number, exchange, symbol)] = holding
 
     def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None:
-        self._x("INSERT INTO positions (account, exchange, symbol, quantity, avg_price) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (account, exchange, symbol) DO UPDATE SET quantity = excluded.quantity,"
-                " avg_price = excluded.avg_price",
-                (number, exchange.value, symbol, position.quantity, str(position.average_price)))
+        self._write_holding(number, exchange, symbol, self.holding(number, exchange, symbol)._replace(
+            position=position))
 
-    def positions(self, number: str) -> list[tuple[Exchange, str, Position]]:
-        rows = self._x("SELECT exchange, symbol, quantity, avg_price FROM positions WHERE account = ?"
+    def holdings(self, number: str) -> list[tuple[Exchange, str, Holding]]:
+        """The account's positions with shares, by exchange code and symbol."""
+        rows = self._x("SELECT exchange, symbol, quantity, avg_price, pending_sell FROM positions WHERE account = ?"
                        " AND quantity > 0 ORDER BY exchange, symbol", (number,)).fetchall()
-        return [(Exchange(e), str(s), Position(int(q), Decimal(a))) for e, s, q, a in rows]
+        return [(EXCHANGE_CODES[e], str(s), Holding(Position(int(q), Decimal(a)), int(p))) for e, s, q, a, p in rows]
 
-    def live_orders_of(self, number: str) -> list[Order]:
-        # `side IN (…)` matches every order; it lets the planner see the live-orders index fits better than
-        # the account's whole history.
-        rows = self._x(SELECT_ORDERS + " WHERE account = ? AND side IN ('01', '02') AND " + LIVE_ORDER,
-                       (number,)).fetchall()
-        return [order_from_row(r) for r in rows]
-
-    def reserved_cash(self, number: str, exchanges: frozenset[Exchange]) -> Decimal:
-        """What the account's live buys on these exchanges hold back: Σ limit × open quantity."""
-        marks = ", ".join("?" * len(exchanges))
-        rows = self._x("SELECT price, quantity - filled - cancelled - revised_away FROM orders WHERE account = ?"
-                       " AND side = '02' AND " + LIVE_ORDER + f" AND exchange IN ({marks})",
-                       (number, *sorted(e.value for e in exchanges))).fetchall()
-        return sum((Decimal(price) * int(qty) for price, qty in rows), Decimal(0))
-
-    def pending_sell_quantity(self, number: str, exchange: Exchange, symbol: str) -> int:
-        row = self._x("SELECT COALESCE(SUM(quantity - filled - cancelled - revised_away), 0) FROM orders"
-                      " WHERE account = ? AND side = '01' AND " + LIVE_ORDER
-                      + " AND exchange = ? AND symbol = ?", (number, exchange.value, symbol)).fetchone()
-        return int(row[0])
-
-    def live_orders_on(self, exchanges: frozenset[Exchange], symbol: str) -> list[Order]:
-        """Every live order on an instrument, locked (the fill engine's candidates)."""
-        marks = ", ".join("?" * len(exchanges))
-        rows = self._x(SELECT_ORDERS + f" WHERE symbol = ? AND exchange IN ({marks}) AND "
-                       + LIVE_ORDER + " ORDER BY order_no"
-                       + self.lock_suffix, (symbol, *sorted(e.value for e in exchanges))).fetchall()
-        return [order_from_row(r) for r in rows]
+    def live_orders(self) -> list[Order]:
+        """Every live order (checks of the running totals; never on a request's path)."""
+        return [order_from_row(r) for r in self._x(SELECT_ORDERS + " WHERE " + LIVE_ORDER).fetchall()]
 
     # --- prices ------------------------------------------------------------------------------------
     def last_trade(self, exchange: Exchange, symbol: str) -> LastTrade | None:

@@ -18,19 +18,16 @@ from typing import Any, TypeVar
 import apsw
 
 from localkis.domain.orders import Order
+from localkis.store.rows import SELECT_ORDERS, order_from_row
 from localkis.store.schema import MIGRATIONS
-from localkis.store.sql import (  # noqa: F401  (re-exported for callers of the SQLite backend)
-    ORDER_COLUMNS,
-    SELECT_ORDERS,
-    SqlTransaction,
-    order_from_row,
-    order_query_sql,
-    order_values,
-)
+from localkis.store.sql import SqlTransaction
 
 
 class SqliteTransaction(SqlTransaction):
     def lock_app(self, appkey: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already serialises every writer."""
+
+    def lock_account(self, number: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already serialises every writer."""
 
     def __init__(self, conn: apsw.Connection) -> None:
@@ -53,10 +50,6 @@ class SqliteTransaction(SqlTransaction):
         if self._last_order_no is not None and self._last_order_no != self._stored_order_no:
             self._x("UPDATE counters SET value = ? WHERE name = 'order_no'", (self._last_order_no,))
             self._stored_order_no = self._last_order_no
-
-    def load_order_for_update(self, order_no: str) -> Order | None:
-        # BEGIN IMMEDIATE already holds the database write lock: the row cannot change under us.
-        return super().load_order_for_update(order_no)
 
 
 T = TypeVar("T")
@@ -119,6 +112,8 @@ class SqliteStore:
                         continue
                     for statement in migration.for_backend("sqlite"):
                         self._conn.execute(statement)
+                    if migration.backfill is not None:
+                        migration.backfill(lambda sql, args: self._conn.execute(sql, args).fetchall())
                     self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
                 self._conn.execute("COMMIT")
             except BaseException:

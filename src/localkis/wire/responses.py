@@ -1,7 +1,8 @@
-"""Format domain results into KIS's exact JSON bodies and headers."""
+"""Rendering shared by the API codecs: JSON, KST times, fixed decimals, account fields, order rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,12 +10,10 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from localkis.domain.hours import compact_date
-from localkis.domain.instruments import Instrument
-from localkis.domain.orders import Order, OrderKind
+from localkis.domain.orders import Order
 from localkis.protocol.codes import Message
 from localkis.protocol.exchanges import EXCHANGES
-from localkis.protocol.fields import CURSOR_WIDTH
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import OrderKind, Side
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -55,21 +54,27 @@ def fixed(value: Decimal, places: int) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
-def cursor(text: str) -> str:
-    """The 200-character space-padded ctx_area strings (A6)."""
-    return text.ljust(CURSOR_WIDTH)[:CURSOR_WIDTH]
+def price_text(price: Decimal) -> str:
+    """A plain decimal string as KIS expects ("190.00", never "1.9E+2")."""
+    return f"{price:f}"
+
+
+def account_of(fields: Mapping[str, str]) -> str:
+    """The account of checked `CANO` and `ACNT_PRDT_CD` fields, as localkis names accounts."""
+    return f"{fields['CANO']}-{fields['ACNT_PRDT_CD']}"
+
+
+def account_fields(account: str) -> dict[str, str]:
+    cano, _, product = account.partition("-")
+    return {"CANO": cano, "ACNT_PRDT_CD": product}
 
 
 def ok(message: Message, **rest: object) -> dict[str, object]:
     return {"rt_cd": "0", "msg_cd": message.code, "msg1": message.text, **rest}
 
 
-def order_ack(message: Message, order: Order) -> dict[str, object]:
-    return ok(message, output={"KRX_FWDG_ORD_ORGNO": order.branch, "ODNO": order.order_no,
-                               "ORD_TMD": hhmmss(order.created_at)})
-
-
-def _common_row(order: Order, instrument_name: str, local_date: str) -> dict[str, str]:
+def order_row(order: Order, instrument_name: str, local_date: str) -> dict[str, str]:
+    """The fields inquire-nccs and inquire-ccnl rows share (PROTOCOL §6, §7)."""
     info = EXCHANGES[order.exchange]
     avg = order.average_fill_price
     return {
@@ -99,33 +104,3 @@ def _common_row(order: Order, instrument_name: str, local_date: str) -> dict[str
         "usa_amk_exts_rqst_yn": "N",
         "splt_buy_attr_name": "",
     }
-
-
-def nccs_row(order: Order, instrument: Instrument | None, local_date: str) -> dict[str, str]:
-    """A row of inquire-nccs (PROTOCOL §6)."""
-    info = EXCHANGES[order.exchange]
-    row = _common_row(order, instrument.name if instrument else order.symbol, local_date)
-    row.update({
-        "rvse_cncl_dvsn_cd": order.kind.value,
-        "rvse_cncl_dvsn_cd_name": KIND_NAME[order.kind],
-        "natn_cd": info.country_code,
-        "natn_kor_name": info.country_name,
-    })
-    return row
-
-
-def ccnl_row(order: Order, instrument: Instrument | None, local_date: str) -> dict[str, str]:
-    """A row of inquire-ccnl (PROTOCOL §7)."""
-    info = EXCHANGES[order.exchange]
-    row = _common_row(order, instrument.name if instrument else order.symbol, local_date)
-    row.update({
-        "rvse_cncl_dvsn": order.kind.value,
-        "rvse_cncl_dvsn_name": KIND_NAME[order.kind],
-        "tr_natn": info.country_code,
-        "tr_natn_name": info.country_name,
-        "dmst_ord_dt": yyyymmdd(order.created_at),
-        "thco_ord_tmd": hhmmss(order.created_at),
-        "mdia_dvsn_name": "OpenAPI",
-    })
-    return row
-

@@ -1,0 +1,179 @@
+"""The order desk: each KIS command as store work — load what the decision needs, decide, write.
+
+A method here returns the work (`Callable[[Transaction], T]`) for `Store.run`, which runs it in a
+transaction and answers once it is committed; the rules themselves are the pure decisions in `domain/`.
+Everything a decision reads is O(1) in the account's book: one order by number, two running totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from localkis.domain import place_order, revise_cancel
+from localkis.domain.accounts import Funds, Holding, Position
+from localkis.domain.errors import BusinessError, Reason
+from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
+from localkis.domain.instruments import Instrument
+from localkis.domain.orders import NewOrder, Order, RevisionRequest
+from localkis.engine.fills import Fill, FillEngine
+from localkis.protocol.exchanges import EXCHANGES, Exchange
+from localkis.protocol.orders import RevisionKind, Side
+from localkis.store.base import OrderQuery, Store, Transaction
+
+T = TypeVar("T")
+Work = Callable[[Transaction], T]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """An account at one commit: its funds per currency, its holdings and its cash ledger's totals."""
+
+    number: str
+    funds: dict[str, Funds]
+    holdings: list[tuple[Exchange, str, Holding]]
+    ledger: dict[tuple[str, str], Decimal]
+
+    def available(self, currency: str) -> Decimal:
+        funds = self.funds.get(currency)
+        return funds.available if funds is not None else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    branch: str
+    enforce_hours: bool
+
+
+class Desk:
+    def __init__(self, store: Store, hours: MarketHours, instruments: list[Instrument],
+                 settings: DeskSettings) -> None:
+        self.store = store
+        self.hours = hours
+        self.settings = settings
+        self.instruments: dict[tuple[Exchange, str], Instrument] = {(i.exchange, i.symbol): i for i in instruments}
+        self.engine = FillEngine(hours)
+
+    # --- look-ups ----------------------------------------------------------------------------------
+    def instrument(self, exchange: Exchange, symbol: str) -> Instrument:
+        found = self.instruments.get((exchange, symbol))
+        if found is None:
+            raise BusinessError(Reason.UNKNOWN_SYMBOL, f"{exchange.value} {symbol}")
+        return found
+
+    def instrument_in_market(self, exchange: Exchange, symbol: str) -> Instrument | None:
+        """The instrument on `exchange`, or on another venue of its market (a US order may be revised
+        or cancelled with any US venue code, as KIS treats NASD/NYSE/AMEX as one family)."""
+        found = self.instruments.get((exchange, symbol))
+        if found is not None:
+            return found
+        market = EXCHANGES[exchange].market
+        for (other, other_symbol), instrument in self.instruments.items():
+            if other_symbol == symbol and EXCHANGES[other].market is market:
+                return instrument
+        return None
+
+    def _session(self, exchange: Exchange, now: datetime) -> SessionState | None:
+        return self.hours.session(exchange, now) if self.settings.enforce_hours else None
+
+    # --- commands ----------------------------------------------------------------------------------
+    def place(self, command: NewOrder, now: datetime) -> Work[Order]:
+        """해외주식 주문: the new order, filled at once if it crosses the last print."""
+        instrument = self.instruments.get((command.exchange, command.symbol))
+        session = self._session(command.exchange, now)
+        on = local_date(command.exchange, now)
+        currency = EXCHANGES[command.exchange].currency
+
+        def work(tx: Transaction) -> Order:
+            # Lock order of every writer: orders, then the account, then its cash and position rows.
+            tx.lock_account(command.account)
+            account: Funds | Holding = (tx.funds(command.account, currency) if command.side is Side.BUY
+                                        else tx.holding(command.account, command.exchange, command.symbol))
+            order = place_order.decide(command, instrument, session, on, account, order_no=tx.next_order_no(),
+                                       now=now, branch=self.settings.branch)
+            tx.insert_order(order, compact_date(on))
+            return self.engine.on_arrival(tx, order, now)
+
+        return work
+
+    def revise_cancel(self, request: RevisionRequest, now: datetime) -> Work[Order]:
+        """해외주식 정정취소주문: the new record (the revision, or the cancel confirmation)."""
+        instrument = self.instrument_in_market(request.exchange, request.symbol)
+        session = self._session(request.exchange, now)
+        on = local_date(request.exchange, now)
+        currency = EXCHANGES[request.exchange].currency
+        revise = request.kind is RevisionKind.REVISE
+
+        def work(tx: Transaction) -> Order:
+            original = tx.load_order_for_update(request.original_key)
+            tx.lock_account(request.account)
+            # Only a buy revised upwards needs buying power; the row is read (and locked) only for buys.
+            buy = original is not None and original.side is Side.BUY
+            funds = tx.funds(request.account, currency) if revise and buy else None
+            decision = revise_cancel.decide(request, instrument, session, on, original, funds,
+                                            order_no=tx.next_order_no(), now=now, branch=self.settings.branch)
+            tx.save_orders(((original, decision.original), (None, decision.record)), compact_date(on))
+            if revise:
+                return self.engine.on_arrival(tx, decision.record, now)
+            return decision.record
+
+        return work
+
+    def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Work[Order]:
+        """A test fill (admin API), through the same path as the fill engine's."""
+
+        def work(tx: Transaction) -> Order:
+            order = tx.load_order_for_update(order_no.zfill(10))
+            if order is None:
+                raise LookupError(order_no)
+            return self.engine.apply_fill(tx, order, quantity, price, now)
+
+        return work
+
+    def trade(self, exchange: Exchange, symbol: str, price: Decimal, size: int | None,
+              now: datetime) -> Work[list[Fill]]:
+        """A trade of an instrument (a price source's tick): fills the resting orders it crosses."""
+        instrument = self.instrument(exchange, symbol)
+        return lambda tx: self.engine.on_trade(tx, instrument.exchange, instrument.symbol, price, size, now)
+
+    def open_account(self, number: str, cash: dict[str, Decimal], positions: list[tuple[Exchange, str, Position]],
+                     now: datetime) -> Work[bool]:
+        """Create an account with its opening cash and positions unless it already exists."""
+        return lambda tx: tx.ensure_account(number, cash, positions, now)
+
+    def deposit(self, number: str, currency: str, amount: Decimal, now: datetime) -> Work[Decimal]:
+        def work(tx: Transaction) -> Decimal:
+            tx.lock_account(number)
+            return tx.add_cash(number, currency, amount, "deposit", "", now)
+
+        return work
+
+    def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> Work[None]:
+        def work(tx: Transaction) -> None:
+            tx.lock_account(number)
+            tx.set_position(number, exchange, symbol, position)
+
+        return work
+
+    # --- reads -------------------------------------------------------------------------------------
+    def snapshot(self, number: str) -> AccountSnapshot:
+        """The account's running totals at one commit (no scan of its orders)."""
+        with self.store.read() as tx:
+            return AccountSnapshot(number, tx.account_funds(number), tx.holdings(number), tx.ledger_totals(number))
+
+    def last_price(self, exchange: Exchange, symbol: str) -> Decimal | None:
+        """The last traded price, or the instrument's configured price before any trade."""
+        instrument = self.instruments.get((exchange, symbol))
+        if instrument is None:
+            return None
+        with self.store.read() as tx:
+            trade = tx.last_trade(exchange, symbol)
+        return trade.price if trade is not None else instrument.price
+
+    def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
+        """Orders with their exchange-local order dates (YYYYMMDD)."""
+        with self.store.read() as tx:
+            return tx.list_orders(query)

@@ -1,0 +1,54 @@
+"""The KIS APIs localkis serves: name, HTTP method and path (PROTOCOL §2–§10), defined once.
+
+The server's route table, the client's requests and the tests all read paths from here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Api(StrEnum):
+    """One KIS API; the value is the last segment of its path."""
+
+    ORDER = "order"
+    REVISE_CANCEL = "order-rvsecncl"
+    INQUIRE_NCCS = "inquire-nccs"
+    INQUIRE_CCNL = "inquire-ccnl"
+    INQUIRE_BALANCE = "inquire-balance"
+    INQUIRE_PSAMOUNT = "inquire-psamount"
+    INQUIRE_PRESENT_BALANCE = "inquire-present-balance"
+    PRICE = "price"
+    SEARCH_INFO = "search-info"
+
+
+class Endpoint(NamedTuple):
+    method: str
+    path: str
+
+
+_TRADING = "/uapi/overseas-stock/v1/trading/"
+
+ENDPOINTS: dict[Api, Endpoint] = {
+    Api.ORDER: Endpoint("POST", _TRADING + "order"),
+    Api.REVISE_CANCEL: Endpoint("POST", _TRADING + "order-rvsecncl"),
+    Api.INQUIRE_NCCS: Endpoint("GET", _TRADING + "inquire-nccs"),
+    Api.INQUIRE_CCNL: Endpoint("GET", _TRADING + "inquire-ccnl"),
+    Api.INQUIRE_BALANCE: Endpoint("GET", _TRADING + "inquire-balance"),
+    Api.INQUIRE_PSAMOUNT: Endpoint("GET", _TRADING + "inquire-psamount"),
+    Api.INQUIRE_PRESENT_BALANCE: Endpoint("GET", _TRADING + "inquire-present-balance"),
+    Api.PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/price"),
+    # python-kis (≤ Python 3.11) asks the domestic product-info API for overseas symbols (B8).
+    Api.SEARCH_INFO: Endpoint("GET", "/uapi/domestic-stock/v1/quotations/search-info"),
+}
+
+# OAuth and utilities: no TR ID, no gateway token check.
+TOKEN_PATH = "/oauth2/tokenP"
+REVOKE_PATH = "/oauth2/revokeP"
+APPROVAL_PATH = "/oauth2/Approval"
+HASHKEY_PATH = "/uapi/hashkey"
+
+
+def path_of(api: Api) -> str:
+    return ENDPOINTS[api].path
