@@ -196,6 +196,19 @@ def alternate(targets: list[MixedTarget], workdir: Path, rounds: int, seconds: i
                   file=sys.stderr, flush=True)
 
 
+# Fewer answers than this in a run make its p99 a figure of a handful of requests (those that finished:
+# requests still waiting when wrk stops are in no percentile).
+FEW_ANSWERS = 100
+
+
+def warn_few_answers(targets: list[MixedTarget]) -> None:
+    for t in targets:
+        fewest = min(r.placed + r.revised + r.cancelled + r.failures for r in t.runs)
+        if fewest < FEW_ANSWERS:
+            print(f"note: {t.name}: a run had only {fewest} answers; its percentiles leave out the requests still"
+                  " waiting when the run ended (lengthen --seconds for a firmer figure)")
+
+
 def print_table(title: str, runs: list[MixedRun]) -> None:
     print(f"\n{title}")
     print(f"{'server':<24} {'answers/s':>10} {'rev+can/s':>10} {'placed':>8} {'revised':>8} {'cancelled':>9}"

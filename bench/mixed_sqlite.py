@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from common import add_build_arguments, build_info, builds_from, localkis_server, need_wrk, verdict, write_result
-from mixed import MixedTarget, alternate, floor_server, print_table
+from mixed import MixedTarget, alternate, floor_server, print_table, warn_few_answers
 
 GOAL_RATIO = 0.5
 GOAL_P99_MS = 10.0
@@ -54,6 +54,7 @@ def main() -> int:
 
     print_table(f"mixed workload (place, revise, cancel), {args.connections} connections, medians of {args.rounds}"
                 f" alternating {args.seconds}s runs, wrk on loopback", [floor.median(), *(t.median() for t in targets)])
+    warn_few_answers(targets)
     failed = False
     results = {}
     for build, target in zip(builds, targets, strict=True):

@@ -155,7 +155,7 @@ def main() -> int:
         for r in range(args.rounds):
             for target in targets if r % 2 == 0 else reversed(targets):
                 x = target.run(args.seconds, args.min_prints)
-                print(f"  round {r + 1}/{args.rounds} {target.name:<14} {x.prints:>6} prints {x.prints_per_s:>8.1f}/s"
+                print(f"  round {r + 1}/{args.rounds} {target.name:<14} {x.prints:>6} prints {x.prints_per_s:>8.2f}/s"
                       f"  p50 {x.p50_ms:.2f} ms  p99 {x.p99_ms:.2f} ms  failures {x.failures}", file=sys.stderr,
                       flush=True)
 
@@ -164,7 +164,7 @@ def main() -> int:
     print(f"{'server':<16} {'prints':>7} {'prints/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'failures':>8}")
     for t in targets:
         m = t.median()
-        print(f"{m.name:<16} {m.prints:>7} {m.prints_per_s:>9.1f} {m.p50_ms:>9.2f} {m.p99_ms:>9.2f} {m.max_ms:>9.2f}"
+        print(f"{m.name:<16} {m.prints:>7} {m.prints_per_s:>9.2f} {m.p50_ms:>9.2f} {m.p99_ms:>9.2f} {m.max_ms:>9.2f}"
               f" {m.failures:>8}")
     failed = False
     results = {}
