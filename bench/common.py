@@ -226,12 +226,14 @@ class Build(NamedTuple):
         """The environment of a process that must import this build's package."""
         return dict(os.environ, PYTHONPATH=str(self.tree / "src"))
 
-    def commit(self) -> str:
-        """The tree's commit, with "+dirty" when it has uncommitted changes to tracked files ("" if not git)."""
+    def commit(self, *paths: str) -> str:
+        """The tree's commit (the last one that changed `paths`, if given), with "+dirty" when they hold
+        uncommitted changes to tracked files; "" outside git."""
+        git = ["git", "-C", str(self.tree)]
         try:
-            head = subprocess.run(["git", "-C", str(self.tree), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                  text=True, check=True).stdout.strip()
-            dirty = subprocess.run(["git", "-C", str(self.tree), "status", "--porcelain", "--untracked-files=no"],
+            head = subprocess.run([*git, "log", "-1", "--format=%h", "--", *paths], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+            dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", *paths],
                                    capture_output=True, text=True, check=True).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return ""
@@ -281,8 +283,9 @@ def preload_build(build: Build, url: str, **orders: Any) -> tuple[str, str]:
 
 
 def build_info(builds: list[Build]) -> dict[str, dict[str, str]]:
-    """For the result file: each build's tree and commit."""
-    return {b.name or "this": {"tree": str(b.tree), "commit": b.commit()} for b in builds}
+    """For the result file: each build's tree, its commit, and the last commit that changed its src/."""
+    return {b.name or "this": {"tree": str(b.tree), "commit": b.commit(), "src_commit": b.commit("src")}
+            for b in builds}
 
 
 def verdict(ok: bool) -> str:
