@@ -25,13 +25,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import preload as preloading  # noqa: E402  (bench/preload.py: the one place that writes preloaded orders)
 from tests.serverproc import free_port, make_appkey, make_appsecret, simple_config  # noqa: E402
-
-from localkis.domain import orders  # noqa: E402
-from localkis.protocol.env import Env  # noqa: E402
-from localkis.protocol.exchanges import Exchange  # noqa: E402
-from localkis.protocol.trids import Side  # noqa: E402
-from localkis.store import open_store  # noqa: E402
 
 ACCOUNT = "12345678-01"
 RESULTS = REPO / "bench" / "results"
@@ -90,26 +85,15 @@ def need_wrk() -> None:
         sys.exit("wrk not found: apt-get install wrk (make bench installs it)")
 
 
-def config_text(appkey: str, appsecret: str) -> str:
-    return simple_config(secrets.token_urlsafe(16), [(appkey, appsecret, "real", ACCOUNT)],
-                         cash_usd="1000000000000.00")
+def config_text(appkey: str, appsecret: str, admin_token: str | None = None) -> str:
+    return simple_config(admin_token or secrets.token_urlsafe(16), [(appkey, appsecret, "real", ACCOUNT)],
+                         cash_usd=str(preloading.CASH))
 
 
 def preload(url: str, count: int, *, label: str = "orders") -> None:
-    """Insert `count` open AAPL buys straight through the store (setup, not measured)."""
-    store = open_store(url)
-    now = datetime.now(UTC)
-    command = orders.NewOrder(account=ACCOUNT, env=Env.REAL, exchange=Exchange.NASD, symbol="AAPL",
-                              side=Side.BUY, order_type="00", quantity=10, price=Decimal("190.00"),
-                              tr_id="TTTT1002U")
-    batch = 20000
-    for start in range(0, count, batch):
-        with store.transaction() as tx:
-            for _ in range(min(batch, count - start)):
-                tx.insert_order(orders.place(command, tx.next_order_no(), now, "01790"), "20261125")
-        print(f"  preloaded {min(start + batch, count):,}/{count:,} {label}", end="\r", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    store.close()
+    """Insert `count` open AAPL buys at 190.00 (numbered from 1 in a new store) straight through this tree's
+    store (setup, not measured)."""
+    preloading.preload(url, ACCOUNT, buys=count, buy_price=Decimal("190.00"), quantity=10, label=label)
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, path: str = "/localkis/health") -> None:
@@ -131,16 +115,17 @@ class BenchServer(NamedTuple):
     appkey: str
     appsecret: str
     pid: int
+    admin_token: str
 
 
 @contextmanager
 def localkis_server(db_url: str, workdir: Path, *, workers: int = 1,
                     env: dict[str, str] | None = None) -> Iterator[BenchServer]:
     """A running `localkis serve` with a fresh app and its token (`env`: the server's environment)."""
-    appkey, appsecret = make_appkey(), make_appsecret()
+    appkey, appsecret, admin_token = make_appkey(), make_appsecret(), secrets.token_urlsafe(16)
     port = free_port()
     config = workdir / f"bench-{port}.toml"
-    config.write_text(config_text(appkey, appsecret), encoding="utf-8")
+    config.write_text(config_text(appkey, appsecret, admin_token), encoding="utf-8")
     log = workdir / f"localkis-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "localkis", "serve", "--config", str(config), "--db", db_url,
@@ -152,7 +137,7 @@ def localkis_server(db_url: str, workdir: Path, *, workers: int = 1,
         time.sleep(2 if workers > 1 else 0)  # let every worker finish starting
         token = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
                                                          "appsecret": appsecret}).json()["access_token"]
-        yield BenchServer(base, token, appkey, appsecret, proc.pid)
+        yield BenchServer(base, token, appkey, appsecret, proc.pid, admin_token)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -181,7 +166,7 @@ def print_table(title: str, runs: list[Run]) -> None:
         print(f"{r.name:<28} {r.requests_per_s:>10.1f} {r.ok:>8} {r.errors:>7} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}")
 
 
-def write_result(name: str, runs: list[Run], **extra: Any) -> Path:
+def write_result(name: str, runs: list[Any], **extra: Any) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     record = {"benchmark": name, "when": datetime.now(UTC).isoformat(), "cpu_count": os.cpu_count(),
               "machine": platform.machine(), "processor": platform.processor(), "python": platform.python_version(),
@@ -224,3 +209,105 @@ def alternate(targets: list[Target], workdir: Path, rounds: int, seconds: int, c
             result = target.run(workdir, seconds, connections)
             print(f"  round {r + 1}/{rounds} {target.name:<28} {result.requests_per_s:>9.1f} req/s"
                   f"  p99 {result.p99_ms:.2f} ms", file=sys.stderr, flush=True)
+
+
+# --- builds: comparing two source trees side by side -----------------------------------------------------
+
+class Build(NamedTuple):
+    """A source tree under test: `tree` holds `src/localkis` and, normally, `bench/preload.py`."""
+
+    name: str  # "" for this tree alone, "A"/"B" in a comparison
+    tree: Path
+
+    def label(self, what: str) -> str:
+        return f"{self.name} {what}" if self.name else what
+
+    def env(self) -> dict[str, str]:
+        """The environment of a process that must import this build's package."""
+        return dict(os.environ, PYTHONPATH=str(self.tree / "src"))
+
+    def commit(self, *paths: str) -> str:
+        """The tree's commit (the last one that changed `paths`, if given), with "+dirty" when they hold
+        uncommitted changes to tracked files; "" outside git."""
+        git = ["git", "-C", str(self.tree)]
+        try:
+            head = subprocess.run([*git, "log", "-1", "--format=%h", "--", *paths], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+            dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", *paths],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+        return head + ("+dirty" if dirty else "")
+
+
+def add_build_arguments(parser: Any) -> None:
+    parser.add_argument("--a", type=Path, help="compare two builds: source tree of build A (a checkout or worktree"
+                                               " root; its src/ also accepted)")
+    parser.add_argument("--b", type=Path, help="source tree of build B")
+
+
+def builds_from(args: Any) -> list[Build]:
+    """This tree alone, or builds A and B when --a and --b are given."""
+    if (args.a is None) != (args.b is None):
+        sys.exit("--a and --b go together")
+    if args.a is None:
+        return [Build("", REPO)]
+    builds = []
+    for name, given in (("A", args.a), ("B", args.b)):
+        tree = given.resolve()
+        if (tree / "localkis").is_dir() and not (tree / "src" / "localkis").is_dir():
+            tree = tree.parent  # a src/ directory was given
+        if not (tree / "src" / "localkis").is_dir():
+            sys.exit(f"{given}: no src/localkis in this tree")
+        builds.append(Build(name, tree))
+    return builds
+
+
+def preload_build(build: Build, url: str, **orders: Any) -> tuple[str, str]:
+    """Resting orders written by the build's own bench/preload.py with its own package (its schema, its store);
+    `orders` are preload's options (buys=, sells=, buy_price=, …). Returns the first and last order numbers.
+
+    A tree from before bench/preload.py existed is preloaded by this tree's preload.py importing that tree's
+    package (`--src`)."""
+    script = build.tree / "bench" / "preload.py"
+    extra: list[str] = []
+    if not script.exists():
+        print(f"  {build.tree} has no bench/preload.py: preloading with this tree's, on its src/", file=sys.stderr)
+        script, extra = REPO / "bench" / "preload.py", ["--src", str(build.tree / "src")]
+    args = [sys.executable, str(script), "--db", url, "--account", orders.pop("account", ACCOUNT), *extra]
+    for key, value in orders.items():
+        args += ["--" + key.replace("_", "-"), str(value)]
+    out = subprocess.run(args, env=build.env(), stdout=subprocess.PIPE, text=True, check=True).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    return str(found["first"]), str(found["last"])
+
+
+def build_info(builds: list[Build]) -> dict[str, dict[str, str]]:
+    """For the result file: each build's tree, its commit, and the last commit that changed its src/."""
+    return {b.name or "this": {"tree": str(b.tree), "commit": b.commit(), "src_commit": b.commit("src")}
+            for b in builds}
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "BELOW GOAL"
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid: int, *, timeout: float = 120.0) -> float:
+    """Wait until the process stops using CPU (work queued by a load generator that has gone, e.g. requests a
+    slow server still runs after wrk stopped), so that it does not slow the next run of another server.
+    Returns the seconds waited."""
+    started = time.monotonic()
+    last = cpu_seconds(pid)
+    while time.monotonic() - started < timeout:
+        time.sleep(0.25)
+        now = cpu_seconds(pid)
+        if now - last < 0.02:
+            break
+        last = now
+    return time.monotonic() - started

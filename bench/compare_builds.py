@@ -16,33 +16,32 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from common import REVISE_CANCEL_LUA, STRIDE, Target, localkis_server, need_wrk
-
-PRELOAD = """
-import sys
-sys.path.insert(0, {bench!r})
-from common import preload
-preload({url!r}, {count})
-"""
+from common import (
+    REVISE_CANCEL_LUA,
+    STRIDE,
+    Build,
+    Target,
+    builds_from,
+    localkis_server,
+    need_wrk,
+    preload_build,
+)
 
 
 @contextmanager
-def build_server(name: str, src: Path, workdir: Path, orders: int) -> Iterator[tuple[Target, int]]:
-    """`localkis serve` importing the package from `src`; yields its target and process id."""
-    env = dict(os.environ, PYTHONPATH=str(src.resolve()))
-    db = f"sqlite:///{workdir / name}.db"
+def build_server(build: Build, workdir: Path, orders: int) -> Iterator[tuple[Target, int]]:
+    """`localkis serve` importing the package from the build's tree; yields its target and process id."""
+    db = f"sqlite:///{workdir / build.name}.db"
     # The preload runs with the build's own code, so its schema is the build's.
-    subprocess.run([sys.executable, "-c", PRELOAD.format(bench=str(Path(__file__).parent), url=db, count=orders)],
-                   env=env, check=True)
-    with localkis_server(db, workdir, env=env) as lk:
-        yield Target(name, lk.base, REVISE_CANCEL_LUA, (lk.token, lk.appkey, lk.appsecret)), lk.pid
+    preload_build(build, db, buys=orders, buy_price="190.00", quantity=10)
+    with localkis_server(db, workdir, env=build.env()) as lk:
+        yield Target(build.name, lk.base, REVISE_CANCEL_LUA, (lk.token, lk.appkey, lk.appsecret)), lk.pid
 
 
 def main_thread_cpu(pid: int) -> float:
@@ -65,8 +64,7 @@ def main() -> int:
     cpu: dict[str, list[float]] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
-        servers = {name: stack.enter_context(build_server(name, src, work, orders))
-                   for name, src in (("A", args.a), ("B", args.b))}
+        servers = {build.name: stack.enter_context(build_server(build, work, orders)) for build in builds_from(args)}
         for r in range(args.rounds):
             for name in ("A", "B") if r % 2 == 0 else ("B", "A"):
                 target, pid = servers[name]

@@ -35,13 +35,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from localkis.domain import orders
+from preload import add_resting  # bench/preload.py: the one place that writes preloaded orders
+
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
 from localkis.engine.book import BookTrader, replay_in_process
 from localkis.engine.fills import FillEngine
 from localkis.engine.sources import Tick
-from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
 from localkis.store.sqlite import SqliteStore
@@ -78,10 +78,7 @@ def preload(store: SqliteStore, names: list[str], count: int) -> None:
     for start in range(0, len(plan), batch):
         with store.transaction() as tx:
             for i, (name, side, price) in enumerate(plan[start:start + batch], start=start):
-                command = orders.NewOrder(account=ACCOUNTS[i % len(ACCOUNTS)], env=Env.REAL, exchange=Exchange.NASD,
-                                          symbol=name, side=side, order_type="00", quantity=QTY, price=price,
-                                          tr_id="TTTT1002U" if side is Side.BUY else "TTTT1006U")
-                tx.insert_order(orders.place(command, tx.next_order_no(), now, "01790"), "20261125")
+                add_resting(tx, ACCOUNTS[i % len(ACCOUNTS)], Exchange.NASD, name, side, price, QTY, now, "20261125")
         print(f"  preloaded {min(start + batch, len(plan))}/{len(plan)} orders", end="\r", flush=True)
     print()
 
