@@ -74,7 +74,9 @@ class PostgresStore:
     @contextmanager
     def transaction(self) -> Iterator[PostgresTransaction]:
         with self._pool.connection() as conn, conn.transaction():
-            yield PostgresTransaction(conn)
+            tx = PostgresTransaction(conn)
+            yield tx
+            tx.flush()
 
     async def run(self, work: Callable[[PostgresTransaction], T], *, locks: str | None = None) -> T:
         """Run `work` in its own transaction on a worker thread (many commit at once across the pool);

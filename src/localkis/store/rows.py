@@ -9,17 +9,20 @@ from typing import Any
 from localkis.domain.orders import Order, OrderState
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.orders import OrderKind, Side
+from localkis.protocol.orders import AUCTION_TYPES, OrderKind, OrderType, Side
 
-# The predicate of a live order, written once: SQLite uses a partial index only for a query whose WHERE
-# repeats the index's condition term for term.
-LIVE_ORDER = "state IN ('open', 'partially_filled') AND kind <> '02'"
+# A live order, written once: SQLite uses a partial index only for a query whose WHERE repeats the
+# index's condition term for term. Ranges rather than IN lists: SQLite evaluates every partial index's
+# condition on each insert and update of an order, and an IN list of three or more constants costs it an
+# ephemeral table each time (measured: an order insert 15 -> 7 us). The ranges hold exactly the live
+# states and the auction order types (checked below).
+LIVE_ORDER = "state BETWEEN 'open' AND 'partially_filled' AND kind <> '02'"
+# How migrations 5 and 6 wrote it (their indexes are gone since migration 7; their SQL stays as released).
+LIVE_ORDER_V5 = "state IN ('open', 'partially_filled') AND kind <> '02'"
 # Auction orders (MOO/LOO/MOC/LOC) trade only at session changes, never on an ordinary print: the
-# crossing index leaves them out, a small index of their own finds them. Written once: queries repeat
-# these conditions term for term, or SQLite will not use the partial indexes.
-AUCTION_TYPES_SQL = "('31', '32', '33', '34')"
-CROSSING_ORDER = f"{LIVE_ORDER} AND order_type NOT IN {AUCTION_TYPES_SQL}"
-AUCTION_ORDER = f"{LIVE_ORDER} AND order_type IN {AUCTION_TYPES_SQL}"
+# crossing index leaves them out, a small index of their own finds them.
+CROSSING_ORDER = f"{LIVE_ORDER} AND order_type NOT BETWEEN '31' AND '34'"
+AUCTION_ORDER = f"{LIVE_ORDER} AND order_type BETWEEN '31' AND '34'"
 
 ORDER_COLUMNS = ("order_no", "original_no", "kind", "account", "env", "exchange", "symbol", "side",
                  "order_type", "quantity", "price", "created_at", "tr_id", "branch", "manager_order_no",
@@ -72,6 +75,9 @@ def order_from_row(row: tuple[Any, ...]) -> Order:
 # Stored codes back to their enums by dict look-up (an Enum call is several times dearer per row).
 _KINDS = {k.value: k for k in OrderKind}
 _ENVS = {e.value: e for e in Env}
+assert {s for s in OrderState if "open" <= s.value <= "partially_filled"} == {OrderState.OPEN,
+                                                                              OrderState.PARTIALLY_FILLED}
+assert {t for t in OrderType if "31" <= t.value <= "34"} == AUCTION_TYPES
 EXCHANGE_CODES = {e.value: e for e in Exchange}
 _SIDES = {s.value: s for s in Side}
 _STATES = {s.value: s for s in OrderState}

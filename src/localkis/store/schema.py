@@ -9,7 +9,14 @@ from typing import Any
 
 from localkis.domain.accounts import holds
 from localkis.protocol.exchanges import EXCHANGES
-from localkis.store.rows import AUCTION_ORDER, CROSSING_ORDER, LIVE_ORDER, SELECT_ORDERS, order_from_row
+from localkis.store.rows import (
+    AUCTION_ORDER,
+    CROSSING_ORDER,
+    LIVE_ORDER,
+    LIVE_ORDER_V5,
+    SELECT_ORDERS,
+    order_from_row,
+)
 
 # The orders table as migration 1 created it (migration 6 rebuilds it under SQLite with the same columns).
 ORDERS_TABLE_V1 = """CREATE TABLE orders (
@@ -40,8 +47,8 @@ _LATER_COLUMNS = [line.split()[0] for line in ORDERS_TABLE_V1.splitlines()[2:-1]
 # The orders indexes, which migration 6 creates again on the rebuilt table.
 ORDERS_ACCOUNT_INDEX = "CREATE INDEX orders_account ON orders (account, order_no)"
 ORDERS_LIVE_INDEXES = [
-    f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER}",
-    f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER}",
+    f"CREATE INDEX orders_book_live ON orders (symbol, exchange, order_no) WHERE {LIVE_ORDER_V5}",
+    f"CREATE INDEX orders_account_live ON orders (account, side, exchange, symbol) WHERE {LIVE_ORDER_V5}",
 ]
 # Index versions 7 and later.
 ORDERS_INDEXES_V7 = [

@@ -78,17 +78,43 @@ class SqlTransaction(ABC):
         self._last_trades: dict[tuple[Exchange, str], LastTrade | None] = {}
         # Orders read ahead by `prefetch_orders`, kept current by `save_orders`.
         self._orders: dict[str, Order] = {}
-        # Running totals read in this transaction (and locked, where the backend locks rows), kept
-        # current by every write: a batch of requests of one account reads them once.
+        # Running totals (and the cash and positions they sit beside) read in this transaction, locked
+        # where the backend locks rows, and changed in memory: the rows are written once, by `flush`,
+        # before the commit. A batch of a hundred requests of one account reads and writes its row once.
         self._funds: dict[tuple[str, str], Funds] = {}
         self._holdings: dict[tuple[str, Exchange, str], Holding] = {}
+        self._dirty_funds: set[tuple[str, str]] = set()
+        self._dirty_holdings: set[tuple[str, Exchange, str]] = set()
+        self.mutations = 0  # changes held in memory since the transaction began (see SqliteStore._run_batch)
 
     def forget_reads(self) -> None:
-        """Drop what this transaction remembers; call after rolling part of it back."""
+        """Drop what this transaction remembers, unwritten changes included; call after rolling part of
+        it back (to a point where everything remembered before was flushed)."""
         self._last_trades.clear()
         self._orders.clear()
         self._funds.clear()
         self._holdings.clear()
+        self._dirty_funds.clear()
+        self._dirty_holdings.clear()
+
+    def flush(self) -> None:
+        """Write the changed cash and position rows; call before the commit (and before a savepoint)."""
+        for number, currency in self._dirty_funds:
+            funds = self._funds[(number, currency)]
+            self._x("INSERT INTO cash (account, currency, amount, reserved) VALUES (?, ?, ?, ?) ON CONFLICT"
+                    " (account, currency) DO UPDATE SET amount = excluded.amount, reserved = excluded.reserved",
+                    (number, currency, str(funds.cash), str(funds.reserved)))
+        for number, exchange, symbol in self._dirty_holdings:
+            holding = self._holdings[(number, exchange, symbol)]
+            position = holding.position
+            self._x("INSERT INTO positions (account, exchange, symbol, quantity, avg_price, pending_sell)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, exchange, symbol) DO UPDATE SET"
+                    " quantity = excluded.quantity, avg_price = excluded.avg_price,"
+                    " pending_sell = excluded.pending_sell",
+                    (number, exchange.value, symbol, position.quantity, str(position.average_price),
+                     holding.pending_sells))
+        self._dirty_funds.clear()
+        self._dirty_holdings.clear()
 
     def prefetch_orders(self, order_nos: Sequence[str]) -> None:
         """Read these orders in one statement, for `load_order_for_update` to answer from memory. Only
@@ -116,13 +142,11 @@ class SqlTransaction(ABC):
 
     def save_orders(self, changes: Iterable[tuple[Order | None, Order]], local_date: str = "") -> None:
         """Write order records — (None, new) inserts, (before, after) updates — and move the running
-        totals by what they hold back (`domain.accounts.holds`), netted per account: a revise releases
-        the old price and reserves the new one in one write."""
-        cash: dict[tuple[str, str], Decimal] = {}
-        shares: dict[tuple[str, Exchange, str], int] = {}
+        totals by what they hold back (`domain.accounts.holds`)."""
         for before, after in changes:
             if before is None:
                 self._x(INSERT_ORDER, (*order_values(after), local_date, price_units(after.price)))
+                was_cash, was_shares = _ZERO, 0
             else:
                 if after.order_no in self._orders:
                     self._orders[after.order_no] = after
@@ -130,25 +154,16 @@ class SqlTransaction(ABC):
                         " revised_away = ? WHERE order_no = ?",
                         (after.state._value_, after.filled, str(after.filled_amount), after.cancelled,
                          after.revised_away, after.order_no))
-            held = holds(after)
-            if before is not None:
-                was = holds(before)
-                held = held._replace(cash=held.cash - was.cash, shares=held.shares - was.shares)
-            if held.cash:
+                was_cash, was_shares = holds(before)
+            cash, shares = holds(after)
+            if cash != was_cash:
                 key = (after.account, EXCHANGES[after.exchange].currency)
-                cash[key] = cash.get(key, _ZERO) + held.cash
-            if held.shares:
+                funds = self.funds(*key)
+                self._set_funds(key, Funds(funds.cash, funds.reserved + cash - was_cash))
+            if shares != was_shares:
                 skey = (after.account, after.exchange, after.symbol)
-                shares[skey] = shares.get(skey, 0) + held.shares
-        for (account, currency), delta in cash.items():
-            if delta:
-                funds = self.funds(account, currency)
-                self._write_funds(account, currency, Funds(funds.cash, funds.reserved + delta))
-        for (account, exchange, symbol), count in shares.items():
-            if count:
-                holding = self.holding(account, exchange, symbol)
-                self._write_holding(account, exchange, symbol,
-                                    Holding(holding.position, holding.pending_sells + count))
+                holding = self.holding(*skey)
+                self._set_holding(skey, Holding(holding.position, holding.pending_sells + shares - was_shares))
 
     def insert_order(self, order: Order, local_date: str) -> None:
         self.save_orders(((None, order),), local_date)
@@ -257,13 +272,13 @@ class SqlTransaction(ABC):
             known = self._funds[key] = Funds(Decimal(row[0]), Decimal(row[1])) if row else NO_FUNDS
         return known
 
-    def _write_funds(self, number: str, currency: str, funds: Funds) -> None:
-        self._x("INSERT INTO cash (account, currency, amount, reserved) VALUES (?, ?, ?, ?) ON CONFLICT"
-                " (account, currency) DO UPDATE SET amount = excluded.amount, reserved = excluded.reserved",
-                (number, currency, str(funds.cash), str(funds.reserved)))
-        self._funds[(number, currency)] = funds
+    def _set_funds(self, key: tuple[str, str], funds: Funds) -> None:
+        self._funds[key] = funds
+        self._dirty_funds.add(key)
+        self.mutations += 1
 
     def account_funds(self, number: str) -> dict[str, Funds]:
+        self.flush()
         rows = self._x("SELECT currency, amount, reserved FROM cash WHERE account = ? ORDER BY currency",
                        (number,)).fetchall()
         return {str(c): Funds(Decimal(a), Decimal(r)) for c, a, r in rows}
@@ -278,7 +293,7 @@ class SqlTransaction(ABC):
         """Move cash (positive in, negative out), with a ledger row; returns the new balance."""
         funds = self.funds(number, currency)
         new = funds.cash + delta
-        self._write_funds(number, currency, Funds(new, funds.reserved))
+        self._set_funds((number, currency), Funds(new, funds.reserved))
         self._ledger(number, currency, kind, delta, order_no, at)
         return new
 
@@ -302,21 +317,18 @@ class SqlTransaction(ABC):
                                            else NO_HOLDING)
         return known
 
-    def _write_holding(self, number: str, exchange: Exchange, symbol: str, holding: Holding) -> None:
-        position = holding.position
-        self._x("INSERT INTO positions (account, exchange, symbol, quantity, avg_price, pending_sell)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, exchange, symbol) DO UPDATE SET"
-                " quantity = excluded.quantity, avg_price = excluded.avg_price, pending_sell = excluded.pending_sell",
-                (number, exchange.value, symbol, position.quantity, str(position.average_price),
-                 holding.pending_sells))
-        self._holdings[(number, exchange, symbol)] = holding
+    def _set_holding(self, key: tuple[str, Exchange, str], holding: Holding) -> None:
+        self._holdings[key] = holding
+        self._dirty_holdings.add(key)
+        self.mutations += 1
 
     def set_position(self, number: str, exchange: Exchange, symbol: str, position: Position) -> None:
-        self._write_holding(number, exchange, symbol, self.holding(number, exchange, symbol)._replace(
-            position=position))
+        key = (number, exchange, symbol)
+        self._set_holding(key, self.holding(*key)._replace(position=position))
 
     def holdings(self, number: str) -> list[tuple[Exchange, str, Holding]]:
         """The account's positions with shares, by exchange code and symbol."""
+        self.flush()
         rows = self._x("SELECT exchange, symbol, quantity, avg_price, pending_sell FROM positions WHERE account = ?"
                        " AND quantity > 0 ORDER BY exchange, symbol", (number,)).fetchall()
         return [(EXCHANGE_CODES[e], str(s), Holding(Position(int(q), Decimal(a)), int(p))) for e, s, q, a, p in rows]

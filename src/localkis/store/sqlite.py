@@ -37,7 +37,7 @@ class SqliteTransaction(SqlTransaction):
 
     def next_order_no(self) -> str:
         # The counter row is read once per transaction and written back once before the commit
-        # (`flush_counters`): the write lock is held throughout, so no other writer can interleave. A
+        # (`flush`): the write lock is held throughout, so no other writer can interleave. A
         # number handed to work that then failed is simply skipped.
         if self._last_order_no is None:
             row = self._x("SELECT value FROM counters WHERE name = 'order_no'").fetchone()
@@ -45,8 +45,9 @@ class SqliteTransaction(SqlTransaction):
         self._last_order_no += 1
         return f"{self._last_order_no:010d}"
 
-    def flush_counters(self) -> None:
-        """Store the last order number handed out; call before COMMIT."""
+    def flush(self) -> None:
+        """Store the running totals and the last order number handed out; call before COMMIT."""
+        super().flush()
         if self._last_order_no is not None and self._last_order_no != self._stored_order_no:
             self._x("UPDATE counters SET value = ? WHERE name = 'order_no'", (self._last_order_no,))
             self._stored_order_no = self._last_order_no
@@ -134,7 +135,7 @@ class SqliteStore:
             try:
                 tx = SqliteTransaction(self._conn)
                 yield tx
-                tx.flush_counters()
+                tx.flush()
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
@@ -190,7 +191,8 @@ class SqliteStore:
 
         Work checks before it writes, so a failure almost never leaves changes behind: the batch first
         runs without a savepoint per piece (two statements fewer per request). If a failing piece did
-        write (`total_changes` moved), the whole transaction is rolled back and None returned; the caller
+        write (`total_changes` moved, or it changed running totals held in memory), the whole transaction
+        is rolled back and None returned; the caller
         then runs the batch again with a savepoint around each piece, which undoes exactly that piece.
         """
         conn = self._conn
@@ -203,8 +205,9 @@ class SqliteStore:
         outcomes: list[tuple[asyncio.Future[Any], bool, Any]] = []
         for work, future, _ in batch:
             if savepoints:
+                tx.flush()  # what earlier pieces hold in memory must survive a rollback to this savepoint
                 conn.execute("SAVEPOINT work")
-            changes = conn.total_changes()
+            changes, mutations = conn.total_changes(), tx.mutations
             try:
                 result = work(tx)
             except Exception as exc:  # the caller gets it; the batch goes on
@@ -212,7 +215,7 @@ class SqliteStore:
                     conn.execute("ROLLBACK TO work")
                     conn.execute("RELEASE work")
                     tx.forget_reads()  # it may remember what the rolled-back piece wrote
-                elif conn.total_changes() != changes:
+                elif conn.total_changes() != changes or tx.mutations != mutations:
                     conn.execute("ROLLBACK")
                     return None
                 outcomes.append((future, False, exc))
@@ -220,7 +223,7 @@ class SqliteStore:
                 if savepoints:
                     conn.execute("RELEASE work")
                 outcomes.append((future, True, result))
-        tx.flush_counters()
+        tx.flush()
         return outcomes
 
     def _commit(self) -> None:
