@@ -34,12 +34,13 @@ def _source_tree() -> Path:
 # Importing `localkis` from the right tree must come before the imports below.
 sys.path.insert(0, str(_source_tree()))
 
-from localkis.domain import orders  # noqa: E402
+from localkis.domain import place_order  # noqa: E402
 from localkis.domain.accounts import Position  # noqa: E402
 from localkis.domain.hours import compact_date, local_date  # noqa: E402
+from localkis.domain.orders import NewOrder  # noqa: E402
 from localkis.protocol.env import Env  # noqa: E402
 from localkis.protocol.exchanges import EXCHANGES, Exchange  # noqa: E402
-from localkis.protocol.trids import Side  # noqa: E402
+from localkis.protocol.orders import Side  # noqa: E402
 from localkis.store import open_store  # noqa: E402
 from localkis.store.base import Transaction  # noqa: E402
 
@@ -56,9 +57,9 @@ def add_resting(tx: Transaction, account: str, exchange: Exchange, symbol: str, 
                 quantity: int, now: datetime, local_day: str) -> str:
     """Write one resting limit order in the open transaction `tx`; returns its order number."""
     tr_id = "TTTT1002U" if side is Side.BUY else "TTTT1006U"
-    command = orders.NewOrder(account=account, env=Env.REAL, exchange=exchange, symbol=symbol, side=side,
-                              order_type="00", quantity=quantity, price=price, tr_id=tr_id)
-    order = orders.place(command, tx.next_order_no(), now, BRANCH)
+    command = NewOrder(account=account, env=Env.REAL, exchange=exchange, symbol=symbol, side=side,
+                       order_type="00", quantity=quantity, price=price, tr_id=tr_id)
+    order = place_order.record(command, tx.next_order_no(), now, BRANCH)
     tx.insert_order(order, local_day)
     return order.order_no
 
@@ -80,7 +81,7 @@ def preload(url: str, account: str, *, exchange: str = "NASD", symbol: str = "AA
         with store.transaction() as tx:
             tx.ensure_account(account, {EXCHANGES[venue].currency: cash}, [], now)
             if sells:
-                held = tx.position(account, venue, symbol)
+                held = tx.holding(account, venue, symbol).position
                 tx.set_position(account, venue, symbol, Position(held.quantity + sells * quantity,
                                                                   held.average_price if held.quantity else sell_price))
         for start in range(0, len(plan), BATCH):

@@ -43,7 +43,7 @@ from localkis.engine.book import BookTrader, replay_in_process
 from localkis.engine.fills import FillEngine
 from localkis.engine.sources import Tick
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from localkis.store.sqlite import SqliteStore
 
 REPO = Path(__file__).resolve().parents[1]
