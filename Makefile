@@ -30,6 +30,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/revise_cancel_sqlite.py
+	$(BIN)/python bench/mixed_sqlite.py
+	$(BIN)/python bench/mixed_book_sqlite.py
+	$(BIN)/python bench/print_book_sqlite.py
 	$(BIN)/python bench/revise_cancel_pg.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/client_overhead.py

@@ -21,7 +21,7 @@ from localkis.domain.accounts import Position, currency_of, holds
 from localkis.domain.errors import BusinessError
 from localkis.domain.hours import MarketHours
 from localkis.domain.instruments import Instrument
-from localkis.domain.orders import FillError, NewOrder, RevisionRequest
+from localkis.domain.orders import FillError, NewOrder, Order, RevisionRequest
 from localkis.engine.desk import Desk, DeskSettings, Work
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
@@ -90,8 +90,14 @@ class Storm(RuleBasedStateMachine):
         except (BusinessError, FillError, LookupError):
             return None
 
-    def pick(self, data: st.DataObject) -> str | None:
-        return data.draw(st.sampled_from(self.orders)) if self.orders else None
+    def pick(self, data: st.DataObject) -> tuple[Order, Instrument] | None:
+        """One of the orders placed so far, as stored now, with its instrument."""
+        if not self.orders:
+            return None
+        with self.store.read() as tx:
+            order = tx.load_order_for_update(data.draw(st.sampled_from(self.orders)))
+        assert order is not None
+        return order, next(i for i in INSTRUMENTS if i.symbol == order.symbol)
 
     @rule(account=st.sampled_from(ACCOUNTS), side=st.sampled_from(Side), instrument=st.sampled_from(INSTRUMENTS),
           lots=quantities, offset=prices)
@@ -105,15 +111,12 @@ class Storm(RuleBasedStateMachine):
 
     @rule(data=st.data(), revise=st.booleans(), lots=st.integers(0, 6), offset=prices)
     def revise_or_cancel(self, data: st.DataObject, revise: bool, lots: int, offset: int) -> None:
-        order_no = self.pick(data)
-        if order_no is None:
+        picked = self.pick(data)
+        if picked is None:
             return
-        with self.store.read() as tx:
-            original = tx.load_order_for_update(order_no)
-        assert original is not None
-        instrument = next(i for i in INSTRUMENTS if i.symbol == original.symbol)
+        original, instrument = picked
         request = RevisionRequest(RevisionKind.REVISE if revise else RevisionKind.CANCEL, original.account, Env.REAL,
-                                  original.exchange, original.symbol, order_no, lots * LOT[original.symbol],
+                                  original.exchange, original.symbol, original.order_no, lots * LOT[original.symbol],
                                   instrument.price + offset * TICK[original.symbol], "TTTT1004U")
         record = self.run(self.desk.revise_cancel(request, self.now))
         if record is not None and revise:
@@ -126,15 +129,11 @@ class Storm(RuleBasedStateMachine):
 
     @rule(data=st.data(), lots=quantities, offset=prices)
     def admin_fill(self, data: st.DataObject, lots: int, offset: int) -> None:
-        order_no = self.pick(data)
-        if order_no is None:
-            return
-        with self.store.read() as tx:
-            order = tx.load_order_for_update(order_no)
-        assert order is not None
-        instrument = next(i for i in INSTRUMENTS if i.symbol == order.symbol)
-        self.run(self.desk.fill(order_no, lots * LOT[order.symbol], instrument.price + offset * TICK[order.symbol],
-                                self.now))
+        picked = self.pick(data)
+        if picked is not None:
+            order, instrument = picked
+            self.run(self.desk.fill(order.order_no, lots * LOT[order.symbol],
+                                    instrument.price + offset * TICK[order.symbol], self.now))
 
     @rule(account=st.sampled_from(ACCOUNTS), currency=st.sampled_from(["USD", "HKD"]), amount=st.integers(1, 5000))
     def deposit(self, account: str, currency: str, amount: int) -> None:
