@@ -417,3 +417,15 @@ def test_daytime_rsym() -> None:
     out = wq.price_detail(q, D("1350"))["output"]
     assert isinstance(out, dict) and out["rsym"] == "DBAQAAPL"
     assert wq.rsym(E.NASD, "AAPL") == "DNASAAPL"
+
+
+def test_an_exhausted_history_ends_python_kis_paging() -> None:
+    """Past the oldest bar the page is empty: nrec "0", which python-kis reads as "no more" (not "not found")."""
+    rows, before = wq.daily_page(YEAR, date(2024, 12, 31), E.NASD)
+    assert rows == [] and before is None
+    body = wq.daily_price(E.NASD, "AAPL", rows, before)
+    assert body["output1"] == {"rsym": "DNASAAPL", "zdiv": "4", "nrec": "0"} and body["output2"] == []
+    assert parse(body, KisForeignDailyChart("AAPL", "NASDAQ")).bars == []
+    session = (datetime.combine(date(2026, 3, 9), time(9, 30), NY), datetime.combine(date(2026, 3, 9), time(16), NY))
+    chart = parse(wq.minute_chart(E.NASD, "MSFT", [], session, False), KisForeignDayChart("MSFT", "NASDAQ", D(1)))
+    assert chart.bars == [] and chart.trading_hours.close == time(16)  # kis.trading_hours("US") still works
