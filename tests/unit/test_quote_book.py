@@ -20,6 +20,7 @@ from localkis.domain.book import (
     price_up,
     snap,
     synthetic_book,
+    touch,
 )
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.trids import Side
@@ -163,3 +164,15 @@ def test_book_invariants(market: tuple[Exchange, bool], raw: int, scale: int, le
         shown = bid_prices and r.side is Side.BUY and r.price >= bid_prices[-1]
         if r.open_quantity and shown:
             assert any(level.price == r.price and level.size >= r.open_quantity for level in book.bids)
+
+
+@settings(max_examples=200, deadline=None)
+@given(market=EXCHANGE_PRICES, raw=st.integers(min_value=1, max_value=10**7), scale=st.integers(-4, 2),
+       spread=st.integers(1, 5))
+def test_touch_is_the_books_first_level(market: tuple[Exchange, bool], raw: int, scale: int, spread: int) -> None:
+    exchange, topix = market
+    last = max(D(raw).scaleb(scale), lowest_price(exchange))
+    book = synthetic_book(exchange, last, params=BookParams(1, spread), topix500=topix)
+    bid, ask = touch(exchange, last, spread, topix500=topix)
+    assert bid == (book.bids[0].price if book.bids else None) and ask == book.asks[0].price
+    assert bid is None or bid < ask

@@ -96,27 +96,42 @@ def snap(exchange: Exchange, price: Decimal, *, up: bool, topix500: bool = False
     value = price
     for _ in range(4):  # crossing a band edge can change the tick; the grid is reached at once in practice
         tick = markets.tick_size(exchange, value, topix500=topix500, on=on)
+        if value % tick == 0:  # Decimal remainder is exact: the common case costs one division
+            return value.quantize(tick)
         steps = (value / tick).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
-        snapped = (steps * tick).quantize(tick)
-        if snapped == value:
-            return snapped
-        value = snapped
+        value = (steps * tick).quantize(tick)
     raise AssertionError(f"no price on the grid near {price} on {exchange.value}")  # pragma: no cover
+
+
+def _up(exchange: Exchange, price: Decimal, topix500: bool, on: date | None) -> Decimal:
+    """The next price above `price`, which is on the grid."""
+    higher = price + markets.tick_size(exchange, price + _EPSILON, topix500=topix500, on=on)
+    tick = markets.tick_size(exchange, higher, topix500=topix500, on=on)
+    if higher % tick == 0:
+        return higher.quantize(tick)
+    return snap(exchange, higher, up=True, topix500=topix500, on=on)  # pragma: no cover - tables nest
+
+
+def _down(exchange: Exchange, price: Decimal, topix500: bool, on: date | None) -> Decimal:
+    """The next price below `price`, which is on the grid (may be below the lowest price)."""
+    lower = price - markets.tick_size(exchange, price - _EPSILON, topix500=topix500, on=on)
+    if lower <= 0:
+        return lower
+    tick = markets.tick_size(exchange, lower, topix500=topix500, on=on)
+    if lower % tick == 0:
+        return lower.quantize(tick)
+    return snap(exchange, lower, up=False, topix500=topix500, on=on)  # pragma: no cover - tables nest
 
 
 def price_up(exchange: Exchange, price: Decimal, *, topix500: bool = False, on: date | None = None) -> Decimal:
     """The next price on the grid strictly above `price`."""
-    tick = markets.tick_size(exchange, price + _EPSILON, topix500=topix500, on=on)
-    base = snap(exchange, price, up=False, topix500=topix500, on=on)
-    return snap(exchange, base + tick, up=True, topix500=topix500, on=on)
+    return _up(exchange, snap(exchange, price, up=False, topix500=topix500, on=on), topix500, on)
 
 
 def price_down(exchange: Exchange, price: Decimal, *, topix500: bool = False,
                on: date | None = None) -> Decimal | None:
     """The next price on the grid strictly below `price`; None below the lowest price."""
-    base = snap(exchange, price, up=True, topix500=topix500, on=on)
-    tick = markets.tick_size(exchange, base - _EPSILON, topix500=topix500, on=on)
-    lower = snap(exchange, base - tick, up=False, topix500=topix500, on=on)
+    lower = _down(exchange, snap(exchange, price, up=True, topix500=topix500, on=on), topix500, on)
     if lower < lowest_price(exchange, topix500=topix500, on=on):
         return None
     return lower
@@ -124,6 +139,31 @@ def price_down(exchange: Exchange, price: Decimal, *, topix500: bool = False,
 
 def _lots(size: int, lot: int) -> int:
     return -(-size // lot) * lot
+
+
+def touch(exchange: Exchange, last: Decimal, spread_ticks: int = 2, *, topix500: bool = False,
+          on: date | None = None) -> tuple[Decimal | None, Decimal]:
+    """The synthetic best bid (None below the lowest price) and best ask around the last print.
+
+    `spread_ticks // 2` ticks below the last print, the rest above it. A last print off the grid (loaded
+    history) counts as one tick of spread already: the bid is its floor, the ask its ceiling."""
+    down = spread_ticks // 2
+    up = spread_ticks - down
+    floor = lowest_price(exchange, topix500=topix500, on=on)
+    bid: Decimal | None = snap(exchange, last, up=False, topix500=topix500, on=on)
+    ask = max(snap(exchange, last, up=True, topix500=topix500, on=on), floor)
+    if bid is not None and bid < floor:
+        bid = None
+    if ask != bid:
+        down, up = max(down - 1, 0), max(up - 1, 0)
+    for _ in range(down):
+        if bid is None:
+            break
+        lower = _down(exchange, bid, topix500, on)
+        bid = lower if lower >= floor else None
+    for _ in range(up):
+        ask = _up(exchange, ask, topix500, on)
+    return bid, ask
 
 
 def synthetic_book(exchange: Exchange, last: Decimal, resting: Iterable[Resting] = (), *,
@@ -151,24 +191,7 @@ def synthetic_book(exchange: Exchange, last: Decimal, resting: Iterable[Resting]
     best_own_ask = min(own_asks) if own_asks else None
     size = _lots(params.size, max(lot, 1))
 
-    # The synthetic touch: `spread_ticks // 2` ticks below the last print, the rest above it. A last print
-    # off the grid (loaded history) counts as one tick of spread already: the bid is its floor, the ask its
-    # ceiling.
-    down = params.spread_ticks // 2
-    up = params.spread_ticks - down
-    floor = lowest_price(exchange, topix500=topix500, on=on)
-    bid: Decimal | None = snap(exchange, last, up=False, topix500=topix500, on=on)
-    ask = max(snap(exchange, last, up=True, topix500=topix500, on=on), floor)
-    if bid is not None and bid < floor:
-        bid = None
-    if ask != bid:
-        down, up = max(down - 1, 0), max(up - 1, 0)
-    for _ in range(down):
-        if bid is None:
-            break
-        bid = step_down(bid)
-    for _ in range(up):
-        ask = step_up(ask)
+    bid, ask = touch(exchange, last, params.spread_ticks, topix500=topix500, on=on)
 
     synthetic_asks: dict[Decimal, int] = {}
     price = ask

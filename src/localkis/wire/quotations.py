@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from localkis.domain.bars import Bar
-from localkis.domain.book import BookParams, BookSnapshot, Level, synthetic_book
+from localkis.domain.book import BookParams, BookSnapshot, Level, touch
 from localkis.protocol.codes import Message
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 from localkis.protocol.quotations import (
@@ -109,8 +109,12 @@ def places(exchange: Exchange) -> int:
     return PRICE_PLACES[EXCHANGES[exchange].market]
 
 
+_QUANTA = [Decimal(1).scaleb(-p) for p in range(9)]
+
+
 def _price(value: Decimal, p: int) -> str:
-    return num(value, p)
+    """A non-negative price with `p` decimals, half-up (rows render hundreds of these: no extra checks)."""
+    return f"{value.quantize(_QUANTA[p], rounding=ROUND_HALF_UP):f}"
 
 
 def _int(value: int | Decimal) -> str:
@@ -257,7 +261,8 @@ def daily_price(exchange: Exchange, symbol: str, rows: Sequence[Bar], before: De
     pbid/pask are the touch of the synthetic book around the row's close (what a quote showed at the last
     print); blank on a day without volume, as KIS's spec says."""
     p = places(exchange)
-    params = BookParams(1, (book or BookParams()).spread_ticks, (book or BookParams()).size)
+    params = book or BookParams()
+    size = str(-(-params.size // max(lot, 1)) * max(lot, 1))  # whole lots, as synthetic_book shows them
     out: list[dict[str, str]] = []
     for i, bar in enumerate(rows):
         previous = rows[i + 1].close if i + 1 < len(rows) else before
@@ -271,17 +276,15 @@ def daily_price(exchange: Exchange, symbol: str, rows: Sequence[Bar], before: De
             "open": _price(bar.open, p),
             "high": _price(bar.high, p),
             "low": _price(bar.low, p),
-            "tvol": _int(bar.volume),
+            "tvol": str(bar.volume),
             "tamt": _int(bar.amount),
             "pbid": "", "vbid": "", "pask": "", "vask": "",
         }
         if bar.volume > 0:
-            touch = synthetic_book(exchange, bar.close, params=params, lot=lot, on=bar.day)
-            bid, ask = touch.best_bid, touch.best_ask
+            bid, ask = touch(exchange, bar.close, params.spread_ticks, on=bar.day)
             if bid is not None:
-                row["pbid"], row["vbid"] = _price(bid.price, p), str(bid.size)
-            if ask is not None:
-                row["pask"], row["vask"] = _price(ask.price, p), str(ask.size)
+                row["pbid"], row["vbid"] = _price(bid, p), size
+            row["pask"], row["vask"] = _price(ask, p), size
         out.append(row)
     return _body(QUOTE_OK, output1={"rsym": rsym(exchange, symbol), "zdiv": str(p), "nrec": str(len(out))},
                  output2=out)
