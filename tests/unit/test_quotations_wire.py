@@ -24,7 +24,7 @@ from localkis.domain.book import BookParams, Resting, synthetic_book
 from localkis.domain.settlement import settlement
 from localkis.protocol import quotations as pq
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 from localkis.wire import quotations as wq
 from localkis.wire.requests import check_fields
 

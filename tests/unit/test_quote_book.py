@@ -23,7 +23,7 @@ from localkis.domain.book import (
     touch,
 )
 from localkis.protocol.exchanges import Exchange
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 
 D = Decimal
 E = Exchange

@@ -41,6 +41,7 @@ from pykis.event.filters.order import KisOrderNumberEventFilter, KisSimpleOrderN
 
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange
+from localkis.protocol.orders import Side
 from localkis.protocol.realtime import (
     BOOK_ASIA_FIELDS,
     BOOK_FIELDS,
@@ -62,7 +63,6 @@ from localkis.protocol.realtime import (
     parse_symbol_key,
     symbol_key,
 )
-from localkis.protocol.trids import Side
 from localkis.wire.realtime import (
     BookLevel,
     BookSnapshot,

@@ -24,7 +24,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from localkis.domain import markets
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
-from localkis.protocol.trids import Side
+from localkis.protocol.orders import Side
 
 # Far below the finest tick of any table (0.0001): a price this much above or below p lies in the band
 # just above or below p, which is the band whose tick is the step from p.

@@ -15,11 +15,13 @@ from typing import TypeVar
 
 from localkis.domain import place_order, revise_cancel
 from localkis.domain.accounts import Funds, Holding, Position
+from localkis.domain.book import BookParams, BookSnapshot
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
 from localkis.engine.fills import Fill, FillEngine
+from localkis.engine.marketdata import book_snapshot
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import RevisionKind, Side
 from localkis.store.base import OrderQuery, Store, Transaction
@@ -172,6 +174,11 @@ class Desk:
         with self.store.read() as tx:
             trade = tx.last_trade(exchange, symbol)
         return trade.price if trade is not None else instrument.price
+
+    def book(self, instrument: Instrument, params: BookParams, now: datetime) -> BookSnapshot:
+        """The instrument's order book at one commit (`engine.marketdata.book_snapshot`)."""
+        with self.store.read() as tx:
+            return book_snapshot(tx, instrument, params, now)
 
     def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
         """Orders with their exchange-local order dates (YYYYMMDD)."""

@@ -284,10 +284,6 @@ class MarketSession(StrEnum):
     AFTER = "3"  # 장후
 
 
-# Decimal places of quotes (ZDIV and every price of HDFSCNT0/HDFSASP0/1): the REST price API's zdiv.
-QUOTE_PLACES: dict[Market, int] = {
-    Market.US: 4, Market.HK: 3, Market.JP: 1, Market.SH: 2, Market.SZ: 2, Market.VN: 0,
-}
 
 
 # --- HDFSASP0 (71 fields) and HDFSASP1 (17): books (§5.3, §5.4) --------------------------------------

@@ -84,6 +84,9 @@ class Transaction(Protocol):
     def auction_orders(self, exchange: Exchange, symbol: str) -> list[Order]:
         """Live MOO/LOO/MOC/LOC orders of an instrument, locked."""
 
+    def book_levels(self, exchange: Exchange, symbol: str, side: Side, levels: int) -> list[tuple[Decimal, int]]:
+        """The best `levels` limit prices of one side of an instrument with their open quantities."""
+
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
 
     def lock_app(self, appkey: str) -> None:

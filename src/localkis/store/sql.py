@@ -197,6 +197,16 @@ class SqlTransaction(ABC):
         rows = self._x(sql, (symbol, exchange.value, side.value, price_units(price))).fetchall()
         return [order_from_row(r) for r in rows]
 
+    def book_levels(self, exchange: Exchange, symbol: str, side: Side, levels: int) -> list[tuple[Decimal, int]]:
+        """The `levels` best prices of an instrument's live limit orders on one side, with their open
+        quantities summed: one walk of the crossing index that stops after the last level."""
+        order = "DESC" if side is Side.BUY else "ASC"
+        rows = self._x("SELECT MIN(price), SUM(quantity - filled - cancelled - revised_away) FROM orders"
+                       " WHERE symbol = ? AND exchange = ? AND side = ? AND " + CROSSING_ORDER
+                       + f" GROUP BY price_units ORDER BY price_units {order} LIMIT {int(levels)}",
+                       (symbol, exchange.value, side.value)).fetchall()
+        return [(Decimal(price), int(quantity)) for price, quantity in rows]
+
     def auction_orders(self, exchange: Exchange, symbol: str) -> list[Order]:
         """Live auction orders (MOO/LOO/MOC/LOC) of an instrument, locked."""
         rows = self._x(SELECT_ORDERS + " WHERE symbol = ? AND exchange = ? AND " + AUCTION_ORDER

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from localkis.domain.bars import Bar
 from localkis.domain.book import BookParams, BookSnapshot, Level, touch
 from localkis.protocol.codes import Message
-from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
+from localkis.protocol.exchanges import EXCHANGES, QUOTE_PLACES, Exchange, Market
 from localkis.protocol.quotations import (
     ASKING_PRICE_LEVELS,
     CURRENCY_NAMES,
@@ -48,10 +48,6 @@ from localkis.wire.accounts import num
 KST = ZoneInfo("Asia/Seoul")
 SINGLE_PAGE = "D"  # response header tr_cont of every quote answer (REST-NEXT §1.3)
 
-# Decimals of prices per market (zdiv): the existing price answer's (server/app.py PRICE_PLACES).
-PRICE_PLACES: dict[Market, int] = {
-    Market.US: 4, Market.HK: 3, Market.JP: 1, Market.SH: 2, Market.SZ: 2, Market.VN: 0,
-}
 RATE_PLACES = 2
 FX_PLACES = 2  # t_rate "1321.00"
 SIGN_UP, SIGN_FLAT, SIGN_DOWN = "2", "3", "5"
@@ -106,7 +102,7 @@ class SettlementRow:
 
 # --- formats -----------------------------------------------------------------------------------------
 def places(exchange: Exchange) -> int:
-    return PRICE_PLACES[EXCHANGES[exchange].market]
+    return QUOTE_PLACES[EXCHANGES[exchange].market]
 
 
 _QUANTA = [Decimal(1).scaleb(-p) for p in range(9)]

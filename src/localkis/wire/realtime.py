@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from localkis.protocol.env import Env
-from localkis.protocol.exchanges import EXCHANGES, Exchange
+from localkis.protocol.exchanges import EXCHANGES, QUOTE_PLACES, Exchange
+from localkis.protocol.orders import Side
 from localkis.protocol.realtime import (
     ACCEPTED,
     AES_IV_LENGTH,
@@ -59,7 +60,6 @@ from localkis.protocol.realtime import (
     NULL_TR_ID,
     NULL_TR_KEY,
     PINGPONG,
-    QUOTE_PLACES,
     RECORD_FIELDS,
     REFUSED,
     STREAMS,
@@ -76,7 +76,6 @@ from localkis.protocol.realtime import (
     invalid_approval_text,
     parse_symbol_key,
 )
-from localkis.protocol.trids import Side
 
 KST = ZoneInfo("Asia/Seoul")
 _ZONES: dict[Exchange, ZoneInfo] = {ex: ZoneInfo(info.timezone) for ex, info in EXCHANGES.items()}
