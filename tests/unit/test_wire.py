@@ -39,7 +39,6 @@ from localkis.wire.requests import (
     bearer_token,
     check_corporate,
     check_fields,
-    parse_body,
     parse_decimal,
     parse_headers,
     parse_json_object,
@@ -345,9 +344,9 @@ def test_json_numbers_are_tolerated() -> None:
     assert check_fields(revise_cancel_body(OVRS_ORD_UNPR=0), REVISE_CANCEL_BODY)["OVRS_ORD_UNPR"] == "0"
 
 
-def test_json_numbers_through_parse_body() -> None:
+def test_json_numbers_through_a_parsed_body() -> None:
     raw = orjson.dumps(revise_cancel_body(ORD_QTY=3, OVRS_ORD_UNPR=100.25))
-    out = parse_body(raw, REVISE_CANCEL_BODY)
+    out = check_fields(parse_json_object(raw), REVISE_CANCEL_BODY)
     assert (out["ORD_QTY"], out["OVRS_ORD_UNPR"]) == ("3", "100.25")
 
 

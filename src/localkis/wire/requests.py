@@ -174,7 +174,3 @@ def parse_decimal(text: str) -> Decimal | None:
 def query_upper(params: Mapping[str, str]) -> dict[str, str]:
     """Query keys are case-insensitive (python-kis sends ctx_area_fk200 lowercase, B1)."""
     return {key.upper(): value for key, value in params.items()}
-
-
-def parse_body(raw: bytes, specs: tuple[FieldSpec, ...]) -> dict[str, str]:
-    return check_fields(parse_json_object(raw), specs)
