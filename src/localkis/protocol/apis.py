@@ -21,6 +21,9 @@ class Api(StrEnum):
     INQUIRE_PRESENT_BALANCE = "inquire-present-balance"
     PRICE = "price"
     SEARCH_INFO = "search-info"
+    ORDER_RESV = "order-resv"
+    ORDER_RESV_CCNL = "order-resv-ccnl"
+    ORDER_RESV_LIST = "order-resv-list"
 
 
 class Endpoint(NamedTuple):
@@ -41,6 +44,10 @@ ENDPOINTS: dict[Api, Endpoint] = {
     Api.PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/price"),
     # python-kis (≤ Python 3.11) asks the domestic product-info API for overseas symbols (B8).
     Api.SEARCH_INFO: Endpoint("GET", "/uapi/domestic-stock/v1/quotations/search-info"),
+    # Reservations (REST-NEXT §2–§4).
+    Api.ORDER_RESV: Endpoint("POST", _TRADING + "order-resv"),
+    Api.ORDER_RESV_CCNL: Endpoint("POST", _TRADING + "order-resv-ccnl"),
+    Api.ORDER_RESV_LIST: Endpoint("GET", _TRADING + "order-resv-list"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

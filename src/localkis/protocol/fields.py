@@ -126,6 +126,42 @@ SEARCH_INFO_QUERY: tuple[FieldSpec, ...] = (
     _f("PRDT_TYPE_CD", Y, 3, D),
 )
 
+# 해외주식 예약주문접수 (REST-NEXT §2): the Asia TR (TTTS3013U) also cancels, with RVSE_CNCL_DVSN_CD "02".
+ORDER_RESV_BODY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("SLL_BUY_DVSN_CD", N, 2, choices=("", "01", "02")),
+    _f("RVSE_CNCL_DVSN_CD", N, 2, choices=("", "00", "02")),
+    _f("PDNO", Y, 12),
+    _f("PRDT_TYPE_CD", N, 3),
+    _f("OVRS_EXCG_CD", Y, 4),
+    _f("FT_ORD_QTY", Y, 10, D),
+    _f("FT_ORD_UNPR3", Y, 27, DEC),
+    _f("ORD_SVR_DVSN_CD", N, 1),
+    _f("RSVN_ORD_RCIT_DT", N, 8),
+    _f("ORD_DVSN", N, 20),
+    _f("OVRS_RSVN_ODNO", N, 10),
+    _f("ALGO_ORD_TMD_DVSN_CD", N, 2),
+)
+
+# 해외주식 예약주문접수취소 (REST-NEXT §3). The spec table's RSYN_ORD_RCIT_DT is a typo: the wire name is RSVN.
+ORDER_RESV_CCNL_BODY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("RSVN_ORD_RCIT_DT", Y, 8, DT),
+    _f("OVRS_RSVN_ODNO", Y, 10, D),
+)
+
+# 해외주식 예약주문조회 (REST-NEXT §4).
+ORDER_RESV_LIST_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("INQR_STRT_DT", Y, 8, DT),
+    _f("INQR_END_DT", Y, 8, DT),
+    _f("INQR_DVSN_CD", N, 2, choices=("", "00", "01", "02")),
+    _f("PRDT_TYPE_CD", N, 3),
+    _f("OVRS_EXCG_CD", N, 4),
+    _f("CTX_AREA_FK200", N, 200),
+    _f("CTX_AREA_NK200", N, 200),
+)
+
 # The body or query of each API.
 API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER: ORDER_BODY,
@@ -137,6 +173,9 @@ API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.INQUIRE_PRESENT_BALANCE: INQUIRE_PRESENT_BALANCE_QUERY,
     Api.PRICE: PRICE_QUERY,
     Api.SEARCH_INFO: SEARCH_INFO_QUERY,
+    Api.ORDER_RESV: ORDER_RESV_BODY,
+    Api.ORDER_RESV_CCNL: ORDER_RESV_CCNL_BODY,
+    Api.ORDER_RESV_LIST: ORDER_RESV_LIST_QUERY,
 }
 
 # Request headers (seed table). Names are matched case-insensitively.

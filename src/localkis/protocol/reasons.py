@@ -28,3 +28,7 @@ class Reason(StrEnum):
     # accounts
     INSUFFICIENT_CASH = "insufficient_cash"
     INSUFFICIENT_HOLDINGS = "insufficient_holdings"
+    # reservations (예약주문)
+    RESERVATION_CLOSED = "reservation_closed"  # outside the market's reservation window
+    RESERVATION_NOT_FOUND = "reservation_not_found"
+    RESERVATION_NOT_WAITING = "reservation_not_waiting"  # already forwarded, refused or cancelled

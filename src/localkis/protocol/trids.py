@@ -81,6 +81,21 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTRP6504R", Api.INQUIRE_PRESENT_BALANCE, Env.MOCK))
     add(TrSpec("HHDFS00000300", Api.PRICE, None))
     add(TrSpec("CTPF1604R", Api.SEARCH_INFO, None))
+    # Reservations (REST-NEXT §2–§4). The Asia TRs serve every Asian market (market None; the codec
+    # refuses a US exchange). The list is not in KIS's mock: the V-names the official client derives
+    # are served only when strict_mock is off.
+    add(TrSpec("TTTT3014U", Api.ORDER_RESV, Env.REAL, _M.US, Side.BUY))
+    add(TrSpec("TTTT3016U", Api.ORDER_RESV, Env.REAL, _M.US, Side.SELL))
+    add(TrSpec("TTTS3013U", Api.ORDER_RESV, Env.REAL))
+    add(TrSpec("VTTT3014U", Api.ORDER_RESV, Env.MOCK, _M.US, Side.BUY))
+    add(TrSpec("VTTT3016U", Api.ORDER_RESV, Env.MOCK, _M.US, Side.SELL))
+    add(TrSpec("VTTS3013U", Api.ORDER_RESV, Env.MOCK))
+    add(TrSpec("TTTT3017U", Api.ORDER_RESV_CCNL, Env.REAL, _M.US))
+    add(TrSpec("VTTT3017U", Api.ORDER_RESV_CCNL, Env.MOCK, _M.US))
+    add(TrSpec("TTTT3039R", Api.ORDER_RESV_LIST, Env.REAL, _M.US))
+    add(TrSpec("TTTS3014R", Api.ORDER_RESV_LIST, Env.REAL))
+    add(TrSpec("VTTT3039R", Api.ORDER_RESV_LIST, Env.MOCK, _M.US, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS3014R", Api.ORDER_RESV_LIST, Env.MOCK, needs_switch="!strict_mock"))
     return table
 
 

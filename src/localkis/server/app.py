@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
@@ -28,6 +29,7 @@ from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
@@ -35,6 +37,7 @@ from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
+from localkis.server.routes.reservations import ReservationRoutes
 from localkis.store.base import Store
 
 log = logging.getLogger("localkis")
@@ -101,6 +104,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
+    reservation_desk = ReservationDesk(desk)
+    reservation_routes = ReservationRoutes(reservation_desk, store)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -111,6 +116,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_PRESENT_BALANCE: accounts.inquire_present_balance,
         Api.PRICE: quotations.price,
         Api.SEARCH_INFO: quotations.search_info,
+        Api.ORDER_RESV: reservation_routes.reserve,
+        Api.ORDER_RESV_CCNL: reservation_routes.cancel,
+        Api.ORDER_RESV_LIST: reservation_routes.listing,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}
@@ -152,5 +160,6 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
-                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
+                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts, background=[
+                        lambda: forward_reservations(reservation_desk, store, clock)]))
     return KisApp(app, fast)

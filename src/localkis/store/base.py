@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,7 @@ from anyio import to_thread
 
 from localkis.domain.accounts import Funds, Holding, Position
 from localkis.domain.orders import Order
+from localkis.domain.reservations import Reservation
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
 
@@ -135,6 +136,21 @@ class Transaction(Protocol):
     def set_last_trade(self, trade: LastTrade) -> None: ...
 
     def last_trades(self) -> list[LastTrade]: ...
+
+    # --- reservations (예약주문) -----------------------------------------------------------------------
+    def insert_reservation(self, reservation: Reservation) -> None: ...
+
+    def update_reservation(self, reservation: Reservation) -> None: ...
+
+    def load_reservation_for_update(self, number: str) -> Reservation | None: ...
+
+    def claim_due_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Waiting reservations due at `now`, locked; rows another transaction holds are skipped."""
+
+    def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
+                          date_to: str, after: str | None, limit: int) -> list[Reservation]: ...
+
+    def orders_by_number(self, numbers: Sequence[str]) -> dict[str, Order]: ...
 
 
 T = TypeVar("T")
