@@ -186,6 +186,9 @@ _REASON_CLASS: dict[Reason, type[KisError]] = {
     Reason.RESERVATION_CLOSED: MarketClosed,
     Reason.RESERVATION_NOT_FOUND: OrderNotFound,
     Reason.RESERVATION_NOT_WAITING: NothingToReviseOrCancel,
+    Reason.DAYTIME_CLOSED: MarketClosed,
+    Reason.DAYTIME_ONLY: MarketClosed,
+    Reason.NOT_DAYTIME_ORDER: OrderNotFound,
 }
 
 _GATEWAY_CLASS: dict[Gateway, type[KisError]] = {

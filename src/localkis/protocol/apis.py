@@ -24,6 +24,8 @@ class Api(StrEnum):
     ORDER_RESV = "order-resv"
     ORDER_RESV_CCNL = "order-resv-ccnl"
     ORDER_RESV_LIST = "order-resv-list"
+    DAYTIME_ORDER = "daytime-order"
+    DAYTIME_REVISE_CANCEL = "daytime-order-rvsecncl"
 
 
 class Endpoint(NamedTuple):
@@ -48,6 +50,9 @@ ENDPOINTS: dict[Api, Endpoint] = {
     Api.ORDER_RESV: Endpoint("POST", _TRADING + "order-resv"),
     Api.ORDER_RESV_CCNL: Endpoint("POST", _TRADING + "order-resv-ccnl"),
     Api.ORDER_RESV_LIST: Endpoint("GET", _TRADING + "order-resv-list"),
+    # US daytime trading (REST-NEXT §5–§6).
+    Api.DAYTIME_ORDER: Endpoint("POST", _TRADING + "daytime-order"),
+    Api.DAYTIME_REVISE_CANCEL: Endpoint("POST", _TRADING + "daytime-order-rvsecncl"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

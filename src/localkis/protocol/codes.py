@@ -112,6 +112,15 @@ BUSINESS: dict[Reason, BusinessMessage] = {
     Reason.RESERVATION_NOT_WAITING: _m("APBK1682", "취소할 수 없는 예약주문입니다.(이미 전송 또는 취소됨)",
                                        "40600200", "모의투자 취소할 수 없는 예약주문입니다.",
                                        real_invented=True, mock_invented=True),
+    # US daytime: python-kis reads APBK1664 as "market not open" (its text is unknown) and falls back to
+    # the daytime endpoint on APBK0918 from the regular revise.
+    Reason.DAYTIME_CLOSED: _m("APBK1664", "주간거래 주문가능시간이 아닙니다.",
+                              "40570000", "모의투자 장시작전 입니다.", real_invented=True),
+    Reason.DAYTIME_ONLY: _m("APBK0918", _CLOSED,
+                            "40570000", "모의투자 장시작전 입니다."),
+    Reason.NOT_DAYTIME_ORDER: _m("APBK0511", "원주문번호가 존재하지 않습니다.",
+                                 "40320000", "모의투자 원주문번호가 존재하지 않습니다",
+                                 real_invented=True, mock_invented=True),
 }
 
 NOT_IN_MOCK = Message("90000000", "모의투자에서는 해당업무가 제공되지 않습니다.")

@@ -162,6 +162,35 @@ ORDER_RESV_LIST_QUERY: tuple[FieldSpec, ...] = (
     _f("CTX_AREA_NK200", N, 200),
 )
 
+# 해외주식 미국주간주문 (REST-NEXT §5): no SLL_TYPE; ORD_DVSN "00" only (checked by the decision).
+DAYTIME_ORDER_BODY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("OVRS_EXCG_CD", Y, 4),
+    _f("PDNO", Y, 12),
+    _f("ORD_QTY", Y, 10, D),
+    _f("OVRS_ORD_UNPR", Y, 32, DEC),
+    _f("CTAC_TLNO", N, 20),
+    _f("MGCO_APTM_ODNO", N, 12),
+    # Required in the spec; python-kis sends it, the Postman examples too: absent is taken as "0".
+    _f("ORD_SVR_DVSN_CD", N, 1, choices=("0",)),
+    _f("ORD_DVSN", N, 2, D),
+)
+
+# 해외주식 미국주간정정취소 (REST-NEXT §6): CTAC_TLNO/MGCO_APTM_ODNO/ORD_SVR_DVSN_CD are "required" in the
+# spec but python-kis sends them blank; presence is not enforced.
+DAYTIME_REVISE_CANCEL_BODY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("OVRS_EXCG_CD", Y, 4),
+    _f("PDNO", Y, 12),
+    _f("ORGN_ODNO", Y, 10, D),
+    _f("RVSE_CNCL_DVSN_CD", Y, 2, D),
+    _f("ORD_QTY", Y, 10, D),
+    _f("OVRS_ORD_UNPR", Y, 32, DEC),
+    _f("CTAC_TLNO", N, 20),
+    _f("MGCO_APTM_ODNO", N, 12),
+    _f("ORD_SVR_DVSN_CD", N, 1, choices=("0",)),
+)
+
 # The body or query of each API.
 API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER: ORDER_BODY,
@@ -176,6 +205,8 @@ API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER_RESV: ORDER_RESV_BODY,
     Api.ORDER_RESV_CCNL: ORDER_RESV_CCNL_BODY,
     Api.ORDER_RESV_LIST: ORDER_RESV_LIST_QUERY,
+    Api.DAYTIME_ORDER: DAYTIME_ORDER_BODY,
+    Api.DAYTIME_REVISE_CANCEL: DAYTIME_REVISE_CANCEL_BODY,
 }
 
 # Request headers (seed table). Names are matched case-insensitively.

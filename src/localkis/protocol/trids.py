@@ -96,6 +96,14 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("TTTS3014R", Api.ORDER_RESV_LIST, Env.REAL))
     add(TrSpec("VTTT3039R", Api.ORDER_RESV_LIST, Env.MOCK, _M.US, needs_switch="!strict_mock"))
     add(TrSpec("VTTS3014R", Api.ORDER_RESV_LIST, Env.MOCK, needs_switch="!strict_mock"))
+    # US daytime trading (REST-NEXT §5–§6): real only. A mock app sending the real TR gets EGW02006 (as
+    # observed); the V-names the official client derives are served only when strict_mock is off.
+    add(TrSpec("TTTS6036U", Api.DAYTIME_ORDER, Env.REAL, _M.US, Side.BUY))
+    add(TrSpec("TTTS6037U", Api.DAYTIME_ORDER, Env.REAL, _M.US, Side.SELL))
+    add(TrSpec("TTTS6038U", Api.DAYTIME_REVISE_CANCEL, Env.REAL, _M.US))
+    add(TrSpec("VTTS6036U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.BUY, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS6037U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.SELL, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS6038U", Api.DAYTIME_REVISE_CANCEL, Env.MOCK, _M.US, needs_switch="!strict_mock"))
     return table
 
 
@@ -134,3 +142,8 @@ def tr_env_family(tr_id: str) -> Env | None:
 
 
 _FAMILY: dict[str, Env] = {letter: env for env, rules in ENV_RULES.items() for letter in rules.tr_prefixes}
+
+
+# Orders (and their revisions) placed through the US daytime endpoints: revised and cancelled only there.
+DAYTIME_TR_IDS: frozenset[str] = frozenset(
+    t for t, spec in TR_TABLE.items() if spec.api in (Api.DAYTIME_ORDER, Api.DAYTIME_REVISE_CANCEL))

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
+from localkis.engine.daytime import DaytimeDesk
 from localkis.engine.desk import Desk, DeskSettings
 from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
@@ -33,6 +34,7 @@ from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
+from localkis.server.routes.daytime import DaytimeRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
@@ -106,6 +108,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
     reservation_desk = ReservationDesk(desk)
     reservation_routes = ReservationRoutes(reservation_desk, store)
+    daytime_routes = DaytimeRoutes(DaytimeDesk(desk), store)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -119,6 +122,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.ORDER_RESV: reservation_routes.reserve,
         Api.ORDER_RESV_CCNL: reservation_routes.cancel,
         Api.ORDER_RESV_LIST: reservation_routes.listing,
+        Api.DAYTIME_ORDER: daytime_routes.order,
+        Api.DAYTIME_REVISE_CANCEL: daytime_routes.revise_cancel,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}

@@ -76,10 +76,11 @@ class InstrumentSection(_Model):
     lot_size: int | None = Field(default=None, ge=1)
     english_name: str = ""
     topix500: bool = False
+    daytime: bool = False
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.exchange, self.symbol, self.name, self.price, self.lot_size,
-                          self.english_name, self.topix500)
+                          self.english_name, self.topix500, self.daytime)
 
 
 class EngineSection(_Model):
