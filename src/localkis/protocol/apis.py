@@ -26,6 +26,9 @@ class Api(StrEnum):
     ORDER_RESV_LIST = "order-resv-list"
     DAYTIME_ORDER = "daytime-order"
     DAYTIME_REVISE_CANCEL = "daytime-order-rvsecncl"
+    INQUIRE_PERIOD_PROFIT = "inquire-period-profit"
+    FOREIGN_MARGIN = "foreign-margin"
+    INQUIRE_PERIOD_TRANS = "inquire-period-trans"
 
 
 class Endpoint(NamedTuple):
@@ -53,6 +56,10 @@ ENDPOINTS: dict[Api, Endpoint] = {
     # US daytime trading (REST-NEXT §5–§6).
     Api.DAYTIME_ORDER: Endpoint("POST", _TRADING + "daytime-order"),
     Api.DAYTIME_REVISE_CANCEL: Endpoint("POST", _TRADING + "daytime-order-rvsecncl"),
+    # Account history and P/L (REST-NEXT §14–§17).
+    Api.INQUIRE_PERIOD_PROFIT: Endpoint("GET", _TRADING + "inquire-period-profit"),
+    Api.FOREIGN_MARGIN: Endpoint("GET", _TRADING + "foreign-margin"),
+    Api.INQUIRE_PERIOD_TRANS: Endpoint("GET", _TRADING + "inquire-period-trans"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

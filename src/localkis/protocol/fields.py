@@ -191,6 +191,37 @@ DAYTIME_REVISE_CANCEL_BODY: tuple[FieldSpec, ...] = (
     _f("ORD_SVR_DVSN_CD", N, 1, choices=("0",)),
 )
 
+# 해외주식 기간손익 (REST-NEXT §14). "Required" in the spec, blank in every client: only the dates must be sent.
+INQUIRE_PERIOD_PROFIT_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("OVRS_EXCG_CD", N, 4),
+    _f("NATN_CD", N, 3),
+    _f("CRCY_CD", N, 3, choices=("", *CURRENCIES)),
+    _f("PDNO", N, 12),
+    _f("INQR_STRT_DT", Y, 8, DT),
+    _f("INQR_END_DT", Y, 8, DT),
+    _f("WCRC_FRCR_DVSN_CD", N, 2, choices=("", "01", "02")),
+    _f("CTX_AREA_FK200", N, 200),
+    _f("CTX_AREA_NK200", N, 200),
+)
+
+# 해외증거금 통화별조회 (REST-NEXT §17): the account only.
+FOREIGN_MARGIN_QUERY: tuple[FieldSpec, ...] = ACCOUNT
+
+# 해외주식 일별거래내역 (REST-NEXT §16). OVRS_EXCG_CD: blank in the spec, a quote code (NAS) in the
+# official sample, an order code elsewhere: all three are accepted.
+INQUIRE_PERIOD_TRANS_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("ERLM_STRT_DT", Y, 8, DT),
+    _f("ERLM_END_DT", Y, 8, DT),
+    _f("OVRS_EXCG_CD", N, 4),
+    _f("PDNO", N, 12),
+    _f("SLL_BUY_DVSN_CD", N, 2, choices=("", "00", "01", "02")),
+    _f("LOAN_DVSN_CD", N, 2),
+    _f("CTX_AREA_FK100", N, 100),
+    _f("CTX_AREA_NK100", N, 100),
+)
+
 # The body or query of each API.
 API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER: ORDER_BODY,
@@ -207,6 +238,9 @@ API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER_RESV_LIST: ORDER_RESV_LIST_QUERY,
     Api.DAYTIME_ORDER: DAYTIME_ORDER_BODY,
     Api.DAYTIME_REVISE_CANCEL: DAYTIME_REVISE_CANCEL_BODY,
+    Api.INQUIRE_PERIOD_PROFIT: INQUIRE_PERIOD_PROFIT_QUERY,
+    Api.FOREIGN_MARGIN: FOREIGN_MARGIN_QUERY,
+    Api.INQUIRE_PERIOD_TRANS: INQUIRE_PERIOD_TRANS_QUERY,
 }
 
 # Request headers (seed table). Names are matched case-insensitively.

@@ -104,6 +104,13 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTTS6036U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.BUY, needs_switch="!strict_mock"))
     add(TrSpec("VTTS6037U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.SELL, needs_switch="!strict_mock"))
     add(TrSpec("VTTS6038U", Api.DAYTIME_REVISE_CANCEL, Env.MOCK, _M.US, needs_switch="!strict_mock"))
+    # Account history and P/L (REST-NEXT §14–§17): real only; the derived V-names behind strict_mock.
+    add(TrSpec("TTTS3039R", Api.INQUIRE_PERIOD_PROFIT, Env.REAL))
+    add(TrSpec("VTTS3039R", Api.INQUIRE_PERIOD_PROFIT, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("TTTC2101R", Api.FOREIGN_MARGIN, Env.REAL))
+    add(TrSpec("VTTC2101R", Api.FOREIGN_MARGIN, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("CTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.REAL))
+    add(TrSpec("VTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.MOCK, needs_switch="!strict_mock"))
     return table
 
 

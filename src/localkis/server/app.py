@@ -20,6 +20,7 @@ from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
 from localkis.engine.daytime import DaytimeDesk
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.ledger import Ledger
 from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
@@ -35,6 +36,7 @@ from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
 from localkis.server.routes.daytime import DaytimeRoutes
+from localkis.server.routes.history import HistoryRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
@@ -101,7 +103,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
     desk = Desk(store, hours, instruments_of(config),
-                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
+                             fees=config.fees.schedule()))
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
@@ -109,6 +112,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     reservation_desk = ReservationDesk(desk)
     reservation_routes = ReservationRoutes(reservation_desk, store)
     daytime_routes = DaytimeRoutes(DaytimeDesk(desk), store)
+    history_routes = HistoryRoutes(Ledger(desk), store)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -124,6 +128,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.ORDER_RESV_LIST: reservation_routes.listing,
         Api.DAYTIME_ORDER: daytime_routes.order,
         Api.DAYTIME_REVISE_CANCEL: daytime_routes.revise_cancel,
+        Api.INQUIRE_PERIOD_PROFIT: history_routes.period_profit,
+        Api.FOREIGN_MARGIN: history_routes.foreign_margin,
+        Api.INQUIRE_PERIOD_TRANS: history_routes.period_trans,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}

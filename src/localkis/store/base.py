@@ -14,6 +14,7 @@ from anyio import to_thread
 
 from localkis.domain.accounts import Funds, Holding, Position
 from localkis.domain.orders import Order
+from localkis.domain.profit import FillRecord, Realised
 from localkis.domain.reservations import Reservation
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
@@ -151,6 +152,15 @@ class Transaction(Protocol):
                           date_to: str, after: str | None, limit: int) -> list[Reservation]: ...
 
     def orders_by_number(self, numbers: Sequence[str]) -> dict[str, Order]: ...
+
+    # --- realised P/L --------------------------------------------------------------------------------
+    def insert_realised(self, realised: Realised) -> None: ...
+
+    def realised_between(self, account: str, date_from: str, date_to: str,
+                         exchanges: frozenset[Exchange] | None = None, symbol: str = "") -> list[Realised]: ...
+
+    def account_fills(self, account: str, since: datetime, until: datetime) -> list[FillRecord]:
+        """The account's fills in [since, until), oldest first."""
 
 
 T = TypeVar("T")

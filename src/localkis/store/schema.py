@@ -9,7 +9,7 @@ from typing import Any
 
 from localkis.domain.accounts import holds
 from localkis.protocol.exchanges import EXCHANGES
-from localkis.store import reservations
+from localkis.store import profit, reservations
 from localkis.store.rows import (
     AUCTION_ORDER,
     CROSSING_ORDER,
@@ -221,4 +221,6 @@ MIGRATIONS: list[Migration] = [
     ], backfill=backfill_running_totals),
     # Reservations (예약주문), waiting for their market's open.
     Migration(8, [reservations.TABLE, *reservations.INDEXES]),
+    # Realised P/L, one row per sell fill, written when the fill settles.
+    Migration(9, [profit.TABLE, *profit.INDEXES]),
 ]

@@ -1,0 +1,56 @@
+"""Reads of an account's history: realised P/L, fills as transactions (with settlement dates and
+commissions), for the history and P/L inquiries."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from localkis.domain import settlement
+from localkis.domain.hours import local_date
+from localkis.domain.profit import FillRecord, Realised
+from localkis.engine.desk import Desk
+from localkis.protocol.exchanges import Exchange
+from localkis.protocol.orders import Side
+
+
+def _korean_business_day(day: date) -> bool:
+    # No Korean holiday calendar here: Monday to Friday (docs/behaviour.md).
+    return day.weekday() < 5
+
+
+class Ledger:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def realised(self, account: str, date_from: str, date_to: str, exchanges: frozenset[Exchange] | None,
+                 symbol: str) -> list[Realised]:
+        with self.desk.store.read() as tx:
+            return tx.realised_between(account, date_from, date_to, exchanges, symbol)
+
+    def fills(self, account: str, date_from: date, date_to: date) -> list[tuple[FillRecord, date]]:
+        """The account's fills whose exchange-local trade date lies in [date_from, date_to], with that date."""
+        # Every exchange-local day lies within a day of its UTC day: read a little more, keep what matches.
+        since = datetime.combine(date_from - timedelta(days=1), time(0), UTC)
+        until = datetime.combine(date_to + timedelta(days=2), time(0), UTC)
+        with self.desk.store.read() as tx:
+            found = tx.account_fills(account, since, until)
+        dated = [(f, local_date(f.exchange, f.at)) for f in found]
+        return [(f, d) for f, d in dated if date_from <= d <= date_to]
+
+    def settles(self, exchange: Exchange, trade_date: date) -> date:
+        """The local settlement date of a trade (T+1 in the US, per market elsewhere)."""
+        hours = self.desk.hours
+        local, _korean = settlement.settlement(exchange, trade_date, lambda d: bool(hours.windows(exchange, d)),
+                                               _korean_business_day)
+        return local
+
+    def fee(self, fill: FillRecord) -> Decimal:
+        """The commission of a fill: charged on sells, as in the realised P/L."""
+        if fill.side is Side.BUY:
+            return Decimal(0)
+        return self.desk.settings.fees.commission(fill.exchange, fill.price * fill.quantity)
+
+    def name(self, exchange: Exchange, symbol: str) -> str:
+        instrument = self.desk.instruments.get((exchange, symbol))
+        return instrument.name if instrument is not None else symbol
