@@ -65,5 +65,38 @@ def test_foreign_margin(world: World) -> None:
 
 def test_not_in_strict_mock(switched: World) -> None:
     kis = switched.mock()
-    for reply in (trans(kis), margin(kis)):
+    for reply in (trans(kis), margin(kis), paymt(kis, "20261124")):
         assert reply.body == {"rt_cd": "1", "msg_cd": codes.NOT_IN_MOCK.code, "msg1": codes.NOT_IN_MOCK.text}, reply
+
+
+PAYMT_PATH = "/uapi/overseas-stock/v1/trading/inquire-paymt-stdr-balance"
+
+
+def paymt(kis: Kis, base: str, wcrc: str = "02") -> Reply:
+    return kis.get(PAYMT_PATH, "CTRP6010R" if kis.env is Env.REAL else "VTRP6010R",
+                   {"CANO": kis.cano, "ACNT_PRDT_CD": kis.prdt, "BASS_DT": base, "WCRC_FRCR_DVSN_CD": wcrc,
+                    "INQR_DVSN_CD": "00"})
+
+
+def test_settlement_basis_balance(world: World) -> None:
+    kis = world.real()
+    buy = expect_order_ok(kis.buy(AAPL, 10, "100.00"), codes.ORDER_BUY_OK.real)
+    world.admin.fill(buy, 10, "100.00")
+    # Long after: today's buy has settled (T+1) — 100,000 opening shares + 10, 1,000 USD paid.
+    later = paymt(kis, "20991231")
+    assert later.status == 200 and later.body["msg_cd"] == "KIOK0530", later
+    rows = {r["pdno"]: r for r in later.body["output1"]}
+    aapl = rows["AAPL"]
+    assert (aapl["cblc_qty13"], aapl["thdt_buy_ccld_qty1"], aapl["buy_crcy_cd"], aapl["scts_dvsn_name"]) == (
+        "100010", "10", "USD", "현금")
+    assert len(aapl["oprt_dtl_dtime"]) == 17
+    usd = {r["crcy_cd"]: r for r in later.body["output2"]}["USD"]
+    assert usd["frcr_dncl_amt_2"] == "999000.00" and usd["crcy_cd_name"] == "미국 달러"
+    assert set(later.body["output3"]) >= {"pchs_amt_smtl_amt", "tot_asst_amt2", "tot_dncl_amt"}
+    # Before the trade settled: neither the shares nor the payment count yet.
+    before = paymt(kis, "20200101")
+    assert {r["pdno"]: r for r in before.body["output1"]}["AAPL"]["cblc_qty13"] == "100000"
+    assert {r["crcy_cd"]: r for r in before.body["output2"]}["USD"]["frcr_dncl_amt_2"] == "1000000.00"
+    # 원화기준 (01): amounts in won.
+    won = {r["pdno"]: r for r in paymt(kis, "20991231", "01").body["output1"]}["AAPL"]
+    assert won["avg_unpr3"] != aapl["avg_unpr3"] and "." not in won["frcr_pchs_amt"]

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from localkis.domain import settlement
+from localkis.domain.accounts import Holding
 from localkis.domain.hours import local_date
 from localkis.domain.profit import FillRecord, Realised
 from localkis.engine.desk import Desk
-from localkis.protocol.exchanges import Exchange
+from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
+
+
+class SettledAccount(NamedTuple):
+    quantities: dict[tuple[Exchange, str], int]  # the settled holding per instrument
+    holdings: dict[tuple[Exchange, str], Holding]  # today's holdings (average price, pending sells)
+    cash: dict[str, Decimal]  # the settled deposit per currency
+    bought_today: dict[tuple[Exchange, str], int]
+    sold_today: dict[tuple[Exchange, str], int]
 
 
 def _korean_business_day(day: date) -> bool:
@@ -50,6 +60,31 @@ class Ledger:
         if fill.side is Side.BUY:
             return Decimal(0)
         return self.desk.settings.fees.commission(fill.exchange, fill.price * fill.quantity)
+
+    def settled(self, account: str, base: date, now: datetime) -> SettledAccount:
+        """The account as of the trades settled by `base`: today's positions and cash with every fill
+        that settles after `base` taken back out (a buy's shares and cost, a sell's shares and proceeds)."""
+        snap = self.desk.snapshot(account)
+        today = now.date()
+        # Nothing traded more than ten days before the earlier of `base` and today is still unsettled.
+        fills = self.fills(account, min(base, today) - timedelta(days=10), today + timedelta(days=1))
+        quantities = {(e, s): h.position.quantity for e, s, h in snap.holdings}
+        cash = {c: f.cash for c, f in snap.funds.items()}
+        bought: dict[tuple[Exchange, str], int] = {}
+        sold: dict[tuple[Exchange, str], int] = {}
+        for fill, day in fills:
+            key = (fill.exchange, fill.symbol)
+            if day == local_date(fill.exchange, now):
+                counter = bought if fill.side is Side.BUY else sold
+                counter[key] = counter.get(key, 0) + fill.quantity
+            if self.settles(fill.exchange, day) <= base:
+                continue
+            sign = 1 if fill.side is Side.BUY else -1
+            currency = EXCHANGES[fill.exchange].currency
+            quantities[key] = quantities.get(key, 0) - sign * fill.quantity
+            cash[currency] = cash.get(currency, Decimal(0)) + sign * fill.price * fill.quantity
+        held = {(e, s): h for e, s, h in snap.holdings}
+        return SettledAccount(quantities, held, cash, bought, sold)
 
     def name(self, exchange: Exchange, symbol: str) -> str:
         instrument = self.desk.instruments.get((exchange, symbol))

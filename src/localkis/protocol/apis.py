@@ -29,6 +29,7 @@ class Api(StrEnum):
     INQUIRE_PERIOD_PROFIT = "inquire-period-profit"
     FOREIGN_MARGIN = "foreign-margin"
     INQUIRE_PERIOD_TRANS = "inquire-period-trans"
+    INQUIRE_PAYMT_STDR_BALANCE = "inquire-paymt-stdr-balance"
 
 
 class Endpoint(NamedTuple):
@@ -60,6 +61,7 @@ ENDPOINTS: dict[Api, Endpoint] = {
     Api.INQUIRE_PERIOD_PROFIT: Endpoint("GET", _TRADING + "inquire-period-profit"),
     Api.FOREIGN_MARGIN: Endpoint("GET", _TRADING + "foreign-margin"),
     Api.INQUIRE_PERIOD_TRANS: Endpoint("GET", _TRADING + "inquire-period-trans"),
+    Api.INQUIRE_PAYMT_STDR_BALANCE: Endpoint("GET", _TRADING + "inquire-paymt-stdr-balance"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

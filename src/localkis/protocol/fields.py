@@ -222,6 +222,14 @@ INQUIRE_PERIOD_TRANS_QUERY: tuple[FieldSpec, ...] = (
     _f("CTX_AREA_NK100", N, 100),
 )
 
+# 해외주식 결제기준잔고 (REST-NEXT §15). WCRC_FRCR_DVSN_CD here: 01 won, 02 foreign (§1.5).
+INQUIRE_PAYMT_STDR_BALANCE_QUERY: tuple[FieldSpec, ...] = (
+    *ACCOUNT,
+    _f("BASS_DT", Y, 8, DT),
+    _f("WCRC_FRCR_DVSN_CD", Y, 2, choices=("01", "02")),
+    _f("INQR_DVSN_CD", N, 2, choices=("", "00", "01", "02")),
+)
+
 # The body or query of each API.
 API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.ORDER: ORDER_BODY,
@@ -241,6 +249,7 @@ API_FIELDS: dict[Api, tuple[FieldSpec, ...]] = {
     Api.INQUIRE_PERIOD_PROFIT: INQUIRE_PERIOD_PROFIT_QUERY,
     Api.FOREIGN_MARGIN: FOREIGN_MARGIN_QUERY,
     Api.INQUIRE_PERIOD_TRANS: INQUIRE_PERIOD_TRANS_QUERY,
+    Api.INQUIRE_PAYMT_STDR_BALANCE: INQUIRE_PAYMT_STDR_BALANCE_QUERY,
 }
 
 # Request headers (seed table). Names are matched case-insensitively.

@@ -111,6 +111,8 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTTC2101R", Api.FOREIGN_MARGIN, Env.MOCK, needs_switch="!strict_mock"))
     add(TrSpec("CTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.REAL))
     add(TrSpec("VTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("CTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.REAL))
+    add(TrSpec("VTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.MOCK, needs_switch="!strict_mock"))
     return table
 
 

@@ -131,6 +131,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_PERIOD_PROFIT: history_routes.period_profit,
         Api.FOREIGN_MARGIN: history_routes.foreign_margin,
         Api.INQUIRE_PERIOD_TRANS: history_routes.period_trans,
+        Api.INQUIRE_PAYMT_STDR_BALANCE: history_routes.paymt_stdr_balance,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}

@@ -1,5 +1,5 @@
 """Account history and P/L: 기간손익 (inquire-period-profit), 해외증거금 통화별조회 (foreign-margin),
-일별거래내역 (inquire-period-trans)."""
+일별거래내역 (inquire-period-trans), 결제기준잔고 (inquire-paymt-stdr-balance)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from localkis.protocol.exchanges import EXCHANGES
 from localkis.server.gateway import Context
 from localkis.server.responses import KisResponse
 from localkis.store.base import Store, read
-from localkis.wire import foreign_margin, period_profit, period_trans
+from localkis.wire import foreign_margin, paymt_stdr_balance, period_profit, period_trans
+from localkis.wire.accounts import ValuedPosition
 
 
 class HistoryRoutes:
@@ -43,6 +44,22 @@ class HistoryRoutes:
                   and (not q.symbol or f.symbol == q.symbol) and (q.side is None or f.side is q.side)]
         body, tr_cont = period_trans.render(q, trades)
         return ctx.reply(body, tr_cont)
+
+    async def paymt_stdr_balance(self, ctx: Context) -> KisResponse:
+        q = paymt_stdr_balance.decode(ctx.query(paymt_stdr_balance.FIELDS))
+        account = await read(self.store, self.ledger.settled, q.account, _day(q.base_date), ctx.now)
+        desk = self.ledger.desk
+        holdings = []
+        for (exchange, symbol), quantity in sorted(account.quantities.items()):
+            held = account.holdings.get((exchange, symbol))
+            if quantity <= 0 or held is None:  # a position sold out before settlement is not shown
+                continue
+            price = await read(self.store, desk.last_price, exchange, symbol) or held.position.average_price
+            valued = ValuedPosition(exchange, symbol, self.ledger.name(exchange, symbol), quantity, held.sellable,
+                                    held.position.average_price, price)
+            holdings.append(paymt_stdr_balance.SettledHolding(
+                valued, account.bought_today.get((exchange, symbol), 0), account.sold_today.get((exchange, symbol), 0)))
+        return ctx.reply(paymt_stdr_balance.render(q, holdings, account.cash, ctx.now), "D")
 
 
 def _day(text: str) -> date:
