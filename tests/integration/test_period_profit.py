@@ -8,6 +8,7 @@ from typing import Any
 from localkis.protocol import codes
 from localkis.protocol.env import Env
 from tests.integration.conftest import INSTRUMENTS, Kis, Reply, World, expect_order_ok
+from tests.integration.test_account_inquiries import balance, present
 
 PATH = "/uapi/overseas-stock/v1/trading/inquire-period-profit"
 AAPL = INSTRUMENTS["AAPL"]
@@ -60,6 +61,12 @@ def test_average_cost_profit_net_of_fees(world: World) -> None:
     assert krw["output2"]["smtl_fee1"] == "6075" and krw["output1"][0]["ovrs_rlzt_pfls_amt"] == "297675"
     # Another country: nothing.
     assert profit(kis, exchange="TKSE").body["output1"] == []
+    # The balance answers read the same records: today's realised P/L, today's fills.
+    totals = balance(kis).body["output2"]
+    assert (totals["ovrs_rlzt_pfls_amt"], totals["rlzt_erng_rt"]) == ("220.50", "14.00")
+    (aapl,) = [r for r in present(kis, natn="840").body["output1"] if r["pdno"] == "AAPL"]
+    assert (aapl["thdt_buy_ccld_qty1"], aapl["thdt_sll_ccld_qty1"], aapl["thdt_buy_ccld_frcr_amt"],
+            aapl["thdt_sll_ccld_frcr_amt"]) == ("20", "15", "2100.00", "1800.00")
 
 
 def test_not_in_strict_mock(switched: World) -> None:

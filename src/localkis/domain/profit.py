@@ -81,6 +81,15 @@ class FillRecord(NamedTuple):
     at: datetime
 
 
+class DayFills(NamedTuple):
+    """An instrument's fills of its market's day (the balance answers' thdt_* fields)."""
+
+    bought: int = 0
+    sold: int = 0
+    bought_amount: Decimal = ZERO
+    sold_amount: Decimal = ZERO
+
+
 class ProfitLine(NamedTuple):
     """The sells of one instrument on one day, summed (a row of inquire-period-profit)."""
 

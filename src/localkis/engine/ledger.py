@@ -10,7 +10,7 @@ from typing import NamedTuple
 from localkis.domain import settlement
 from localkis.domain.accounts import Holding
 from localkis.domain.hours import local_date
-from localkis.domain.profit import FillRecord, Realised
+from localkis.domain.profit import DayFills, FillRecord, Realised
 from localkis.engine.desk import Desk
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
@@ -85,6 +85,28 @@ class Ledger:
             cash[currency] = cash.get(currency, Decimal(0)) + sign * fill.price * fill.quantity
         held = {(e, s): h for e, s, h in snap.holdings}
         return SettledAccount(quantities, held, cash, bought, sold)
+
+    def realised_today(self, account: str, now: datetime) -> list[Realised]:
+        """Sell results of each market's current local day."""
+        day = now.date()
+        found = self.realised(account, f"{day - timedelta(days=1):%Y%m%d}", f"{day + timedelta(days=1):%Y%m%d}",
+                              None, "")
+        return [r for r in found if r.trade_date == f"{local_date(r.exchange, now):%Y%m%d}"]
+
+    def fills_today(self, account: str, now: datetime) -> dict[tuple[Exchange, str], DayFills]:
+        """Each instrument's fills of its market's current local day."""
+        day = now.date()
+        out: dict[tuple[Exchange, str], DayFills] = {}
+        for fill, trade_date in self.fills(account, day - timedelta(days=1), day + timedelta(days=1)):
+            if trade_date != local_date(fill.exchange, now):
+                continue
+            key = (fill.exchange, fill.symbol)
+            d = out.get(key, DayFills())
+            amount = fill.price * fill.quantity
+            out[key] = (d._replace(bought=d.bought + fill.quantity, bought_amount=d.bought_amount + amount)
+                        if fill.side is Side.BUY else
+                        d._replace(sold=d.sold + fill.quantity, sold_amount=d.sold_amount + amount))
+        return out
 
     def name(self, exchange: Exchange, symbol: str) -> str:
         instrument = self.desk.instruments.get((exchange, symbol))
