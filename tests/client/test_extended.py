@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from localkis.client import AsyncKisClient, ClientConfig, Exchange, KisClient, Side
 from localkis.client.errors import MarketClosed
+from localkis.protocol.env import Env
 from tests.client.conftest import AppCreds, World, _world
+from tests.client.test_cli import env_for, run  # noqa: F401 (env_for is a fixture)
 
 DAY = date(2026, 11, 24)
 
@@ -98,3 +102,19 @@ def test_profit_and_transactions_async(pinned: World) -> None:
             assert trades[1].fee == Decimal("1.50") and trades[1].settlement_date == "20261125"
 
     asyncio.run(run())
+
+
+def test_cli(main: World, env_for: Any, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    env_for(main.app(Env.REAL))
+    assert run(["reserve", "buy", "AAPL", "1", "150.00", "--json"]) == 0
+    (ack,) = json.loads(capsys.readouterr().out)["items"]
+    assert ack["tr_id"] == "TTTT3014U" and len(ack["number"]) == 10
+    assert run(["reservations", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["items"]
+    assert row["number"] == ack["number"] and row["symbol"] == "AAPL"
+    assert run(["reservations"]) == 0
+    assert "reservations (1)" in capsys.readouterr().out
+    assert run(["pnl", "--from", "2020-01-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == []
+    assert run(["pnl"]) == 0
+    assert "realised P/L (0)" in capsys.readouterr().out
