@@ -7,6 +7,7 @@ python-kis then falls back to daytime-order-rvsecncl (TTTS6038U) — the path th
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,3 +51,30 @@ def test_python_kis_daytime_order_and_revise_fallback(world: KisWorld, kis_base_
         assert len(account.pending_orders(country="US").orders) == 0
     finally:
         kis.close()
+
+
+PROFIT_PATH = "/uapi/overseas-stock/v1/trading/inquire-period-profit"
+
+
+def test_python_kis_profits(world: KisWorld, kis_base_url: str, http_log: HttpLog) -> None:  # noqa: F811
+    """account.profits(country="US") reads inquire-period-profit (TTTS3039R) with its cursors; a buy and
+    a sell filled through the admin API show as one row, at the average cost."""
+    import httpx
+
+    admin = httpx.Client(base_url=world.base_url, headers={"Authorization": f"Bearer {world.server.admin_token}"})
+    kis = _real_kis(world)
+    try:
+        account = kis.account()
+        for order, qty, price in (("buy", 4, "100.00"), ("sell", 2, "120.00")):
+            placed = getattr(account, order)("NASDAQ", SYMBOL, price=Decimal(price), qty=qty)
+            resp = admin.post("/localkis/admin/fills", json={"odno": placed.number, "quantity": qty, "price": price})
+            assert resp.status_code == 200, resp.text
+        today = date.today()
+        profits = account.profits(start=today - timedelta(days=3), end=today + timedelta(days=1), country="US")
+        assert http_log.to(PROFIT_PATH)[-1].tr_id == "TTTS3039R"
+        (row,) = profits.orders
+        assert row.symbol == SYMBOL and row.quantity == 2 and row.sell_price == Decimal(120)
+        assert row.sell_amount == Decimal(240) and row.buy_price > 0
+    finally:
+        kis.close()
+        admin.close()
