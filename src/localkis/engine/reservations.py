@@ -77,6 +77,11 @@ class ReservationDesk:
 
         return work
 
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting reservation is due (a read: the forwarder writes only when one is)."""
+        with self.desk.store.read() as tx:
+            return tx.next_reservation_due()
+
     def listing(self, query: ReservationQuery) -> list[tuple[Reservation, Order | None]]:
         """A page of the account's reservations with the orders they became."""
         with self.desk.store.read() as tx:

@@ -9,7 +9,7 @@ import logging
 
 from localkis.engine.reservations import FORWARD_BATCH, ReservationDesk
 from localkis.server.clock import Clock
-from localkis.store.base import Store
+from localkis.store.base import Store, read
 
 log = logging.getLogger("localkis")
 
@@ -22,7 +22,12 @@ async def forward_reservations(desk: ReservationDesk, store: Store, clock: Clock
     """Forward due reservations until cancelled."""
     while True:
         try:
-            done = await store.run(desk.forward_due(clock.now()))
+            due = await read(store, desk.next_due)
+            now = clock.now()
+            if due is None or due > now:  # nothing to send: no write transaction at all
+                await asyncio.sleep(interval)
+                continue
+            done = await store.run(desk.forward_due(now))
             for reservation, order in done:
                 log.info("reservation %s %s", reservation.number,
                          f"became order {order.order_no}" if order is not None else f"refused: {reservation.reason}")

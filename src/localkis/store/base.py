@@ -148,6 +148,9 @@ class Transaction(Protocol):
     def claim_due_reservations(self, now: datetime, limit: int) -> list[Reservation]:
         """Waiting reservations due at `now`, locked; rows another transaction holds are skipped."""
 
+    def next_reservation_due(self) -> datetime | None:
+        """When the earliest waiting reservation is due; None when none waits."""
+
     def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
                           date_to: str, after: str | None, limit: int) -> list[Reservation]: ...
 

@@ -95,6 +95,11 @@ class ReservationRows:
                        f" LIMIT {int(limit)}" + self.skip_locked_suffix, (utc_text(now),)).fetchall()
         return [_from_row(r) for r in rows]
 
+    def next_reservation_due(self) -> datetime | None:
+        """When the earliest waiting reservation is due (None: none waits); one step of the due index."""
+        row = self._x(f"SELECT MIN(forward_at) FROM reservations WHERE {WAITING}").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
                           date_to: str, after: str | None, limit: int) -> list[Reservation]:
         """The account's reservations received between the dates (KST, inclusive), by number."""
