@@ -124,6 +124,23 @@ def test_reserved_at_ten_becomes_an_order_at_the_open_and_fills(rw: World) -> No
     assert (row["ft_ccld_qty"], row["ft_ccld_unpr3"]) == ("10", "190.00000000")  # a resting limit fills at its price
 
 
+def test_still_open_at_the_us_close_is_cancelled(rw: World) -> None:
+    rw.admin.set_clock(RESERVE_AT)
+    kis = rw.real()
+    number = accepted(reserve(kis, qty=5, price="150.00"))  # far below the market: stays open
+    rw.admin.set_clock(AFTER_OPEN)
+    odno = wait_for(kis, number, ReservationStatus.FORWARDED)["odno"]
+    rw.admin.set_clock("2026-11-25T05:59:59+09:00")  # 15:59:59 EST
+    time.sleep(0.6)
+    assert rw.admin.order(odno)["cancelled"] == 0
+    rw.admin.set_clock("2026-11-25T06:00:01+09:00")  # after the close
+    deadline = time.monotonic() + 10
+    while rw.admin.order(odno)["cancelled"] != 5:
+        assert time.monotonic() < deadline, rw.admin.order(odno)
+        time.sleep(0.1)
+    assert rw.admin.order(odno)["open"] == 0
+
+
 def test_refused_at_the_open_for_cash_shows_why(rw: World) -> None:
     rw.admin.set_clock(RESERVE_AT)
     kis = rw.real()  # logged in after the clock is pinned: its token is valid then

@@ -12,6 +12,7 @@ from localkis.domain.accounts import Funds, Holding, Position
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState
 from localkis.domain.instruments import Instrument
+from localkis.domain.orders import OrderState
 from localkis.domain.reservations import ReservationStatus, ReserveCommand
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
@@ -131,3 +132,25 @@ def test_forward_through_the_order_decision() -> None:
     closed, _ = reservations.forward(r._replace(side=Side.SELL), AAPL, SessionState.AFTER_CLOSE, date(2026, 11, 24),
                                      Holding(Position(100, Decimal(1)), 0), order_no="4", now=opened, branch="01790")
     assert closed.status is ReservationStatus.REFUSED and closed.reason.startswith("장운영시간이 아닙니다")
+
+
+def test_a_us_order_still_open_at_the_close_is_cancelled() -> None:
+    now = at("2026-11-24T10:00:00")
+    r = reservations.decide(command(), AAPL, number="0000000001", now=now, forward_at=now, on=date(2026, 11, 23))
+    opened, closes = at("2026-11-24T23:30:00"), at("2026-11-25T06:00:00")
+    sent, order = reservations.forward(r, AAPL, SessionState.REGULAR, date(2026, 11, 24),
+                                       Funds(Decimal(5000), Decimal(0)), order_no="0000000002", now=opened,
+                                       branch="01790", closes_at=closes)
+    assert sent.expires_at == closes and order is not None
+    done, revision = reservations.expire(sent, order, order_no="0000000003", now=closes, branch="01790")
+    assert done.expires_at is None and done.status is ReservationStatus.FORWARDED
+    assert revision is not None and revision.original.cancelled == 10 and revision.record.tr_id == "TTTT1004U"
+    filled = order._replace(state=OrderState.FILLED, filled=10, filled_amount=Decimal(1900))
+    assert reservations.expire(sent, filled, order_no="4", now=closes, branch="01790") == (done, None)
+    # Asian reservations are not cancelled at the close.
+    jp = r._replace(exchange=Exchange.TKSE, symbol="7203")
+    toyota = Instrument(Exchange.TKSE, "7203", "도요타", Decimal(2500))
+    jp_sent, _ = reservations.forward(jp._replace(price=Decimal(2500), quantity=100), toyota, SessionState.REGULAR,
+                                      date(2026, 11, 24), Funds(Decimal(10**9), Decimal(0)), order_no="5",
+                                      now=opened, branch="01790", closes_at=closes)
+    assert jp_sent.expires_at is None

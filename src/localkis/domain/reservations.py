@@ -13,17 +13,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from localkis.domain import place_order
+from localkis.domain import place_order, revise_cancel
 from localkis.domain.accounts import Funds, Holding
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import KST, NEW_YORK, MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
-from localkis.domain.orders import NewOrder, Order
+from localkis.domain.orders import NewOrder, Order, RevisionRequest
+from localkis.domain.revise_cancel import Revision
 from localkis.protocol.codes import BUSINESS
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
-from localkis.protocol.orders import OrderType, Side
-from localkis.protocol.trids import tr_for_order
+from localkis.protocol.orders import OrderType, RevisionKind, Side
+from localkis.protocol.trids import tr_for_order, tr_for_revise_cancel
 
 
 class ReservationStatus(StrEnum):
@@ -74,6 +75,7 @@ class Reservation(NamedTuple):
     order_date: str = ""  # that order's exchange-local date
     forwarded_at: datetime | None = None
     reason: str = ""  # why it was refused at the open
+    expires_at: datetime | None = None  # a sent US reservation's order: cancelled if still open then
 
 
 class ReservationQuery(NamedTuple):
@@ -180,14 +182,31 @@ def cancel(reservation: Reservation | None, account: str, receipt_date: str, now
 
 
 def forward(reservation: Reservation, instrument: Instrument | None, session: SessionState | None, on: date,
-            account: Funds | Holding, *, order_no: str, now: datetime, branch: str) -> tuple[Reservation, Order | None]:
+            account: Funds | Holding, *, order_no: str, now: datetime, branch: str,
+            closes_at: datetime | None = None) -> tuple[Reservation, Order | None]:
     """At the open: the order (through `place_order.decide`, exactly as if the order API had been called
-    now) and the reservation marked sent; or, refused, no order and the refusal's text on the reservation."""
+    now) and the reservation marked sent; or, refused, no order and the refusal's text on the reservation.
+    `closes_at`: the end of the session it is sent into; a US reservation's order still open then is
+    cancelled (KIS: "미체결 예약주문은 미국 장 마감 후 자동 취소")."""
     try:
         order = place_order.decide(as_order(reservation), instrument, session, on, account, order_no=order_no,
                                    now=now, branch=branch)
     except BusinessError as refusal:
         text = BUSINESS[refusal.reason].for_env(reservation.env).text
         return reservation._replace(status=ReservationStatus.REFUSED, forwarded_at=now, reason=text), None
+    expires = closes_at if EXCHANGES[reservation.exchange].market is Market.US else None
     return reservation._replace(status=ReservationStatus.FORWARDED, order_no=order.order_no,
-                                order_date=compact_date(on), forwarded_at=now), order
+                                order_date=compact_date(on), forwarded_at=now, expires_at=expires), order
+
+
+def expire(reservation: Reservation, order: Order | None, *, order_no: str, now: datetime,
+           branch: str) -> tuple[Reservation, Revision | None]:
+    """After the close: the reservation's order, if something of it is still open, cancelled (a cancel
+    record, as a cancel request would write); the reservation no longer waits for the close."""
+    done = reservation._replace(expires_at=None)
+    if order is None or not order.is_live:
+        return done, None
+    market = EXCHANGES[reservation.exchange].market
+    request = RevisionRequest(RevisionKind.CANCEL, order.account, order.env, order.exchange, order.symbol,
+                              order.order_no, 0, Decimal(0), tr_for_revise_cancel(market, order.env))
+    return done, revise_cancel.act(order, request, order_no=order_no, now=now, branch=branch)

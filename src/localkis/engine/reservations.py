@@ -7,11 +7,11 @@ from datetime import datetime
 
 from localkis.domain import reservations
 from localkis.domain.accounts import Funds, Holding
-from localkis.domain.hours import compact_date, local_date
+from localkis.domain.hours import SessionState, compact_date, local_date
 from localkis.domain.orders import Order
 from localkis.domain.reservations import Reservation, ReservationQuery, ReserveCommand
 from localkis.engine.desk import Desk, Work
-from localkis.protocol.exchanges import EXCHANGES
+from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import Transaction
 
@@ -67,12 +67,43 @@ class ReservationDesk:
                     else tx.holding(reservation.account, exchange, reservation.symbol))
                 updated, order = reservations.forward(
                     reservation, desk.instruments.get((exchange, reservation.symbol)), desk._session(exchange, now),
-                    on, account, order_no=tx.next_order_no(), now=now, branch=desk.settings.branch)
+                    on, account, order_no=tx.next_order_no(), now=now, branch=desk.settings.branch,
+                    closes_at=self._close(exchange, now))
                 if order is not None:
                     tx.insert_order(order, compact_date(on))
                     order = desk.engine.on_arrival(tx, order, now)
                 tx.update_reservation(updated)
                 done.append((updated, order))
+            return done
+
+        return work
+
+    def _close(self, exchange: Exchange, now: datetime) -> datetime | None:
+        """The end of the regular session open at `now` (None: hours not enforced, or none is open)."""
+        if not self.desk.settings.enforce_hours:
+            return None
+        for window in self.desk.hours.windows(exchange, local_date(exchange, now)):
+            if window.kind is SessionState.REGULAR and window.start <= now < window.end:
+                return window.end
+        return None
+
+    def expire_due(self, now: datetime) -> Work[list[tuple[Reservation, Order | None]]]:
+        """After the close: every sent US reservation's order still open is cancelled (a cancel record)."""
+        branch = self.desk.settings.branch
+
+        def work(tx: Transaction) -> list[tuple[Reservation, Order | None]]:
+            claimed = tx.claim_expiring_reservations(now, FORWARD_BATCH)
+            done: list[tuple[Reservation, Order | None]] = []
+            for reservation in claimed:
+                order = tx.load_order_for_update(reservation.order_no) if reservation.order_no else None
+                tx.lock_account(reservation.account)
+                updated, revision = reservations.expire(reservation, order, order_no=tx.next_order_no(), now=now,
+                                                        branch=branch)
+                if revision is not None:
+                    on = local_date(reservation.exchange, now)
+                    tx.save_orders(((order, revision.original), (None, revision.record)), compact_date(on))
+                tx.update_reservation(updated)
+                done.append((updated, revision.record if revision is not None else None))
             return done
 
         return work

@@ -31,7 +31,12 @@ async def forward_reservations(desk: ReservationDesk, store: Store, clock: Clock
             for reservation, order in done:
                 log.info("reservation %s %s", reservation.number,
                          f"became order {order.order_no}" if order is not None else f"refused: {reservation.reason}")
-            if len(done) >= FORWARD_BATCH:
+            expired = await store.run(desk.expire_due(now))
+            for reservation, cancel in expired:
+                if cancel is not None:
+                    log.info("reservation %s: order %s cancelled after the close", reservation.number,
+                             reservation.order_no)
+            if len(done) >= FORWARD_BATCH or len(expired) >= FORWARD_BATCH:
                 continue  # a backlog: the next batch at once
         except Exception:  # a store hiccup must not end forwarding for the server's life
             log.exception("reservation forwarding failed; retrying")

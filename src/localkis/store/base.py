@@ -149,7 +149,10 @@ class Transaction(Protocol):
         """Waiting reservations due at `now`, locked; rows another transaction holds are skipped."""
 
     def next_reservation_due(self) -> datetime | None:
-        """When the earliest waiting reservation is due; None when none waits."""
+        """When the forwarder next has work (a reservation due, or a sent one's close); None: nothing."""
+
+    def claim_expiring_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Sent reservations whose session closed by `now`, locked; rows others hold are skipped."""
 
     def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
                           date_to: str, after: str | None, limit: int) -> list[Reservation]: ...

@@ -17,11 +17,13 @@ from localkis.store.rows import EXCHANGE_CODES, SELECT_ORDERS, order_from_row, u
 
 COLUMNS = ("number", "account", "env", "exchange", "symbol", "side", "order_type", "quantity", "price",
            "product_type", "received_at", "receipt_date", "forward_at", "status", "order_no", "order_date",
-           "forwarded_at", "reason")
+           "forwarded_at", "reason", "expires_at")
 assert Reservation._fields == COLUMNS  # _from_row and _values are positional
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM reservations"
 _INSERT = ("INSERT INTO reservations (" + ", ".join(COLUMNS) + ") VALUES (" + ", ".join("?" * len(COLUMNS)) + ")")
 WAITING = f"status = '{ReservationStatus.WAITING.value}'"
+# Sent reservations whose order is cancelled at the close if still open.
+EXPIRING = f"status = '{ReservationStatus.FORWARDED.value}' AND expires_at <> ''"
 
 # The table (a schema migration creates it).
 TABLE = """CREATE TABLE reservations (
@@ -42,12 +44,14 @@ TABLE = """CREATE TABLE reservations (
             order_no TEXT NOT NULL,
             order_date TEXT NOT NULL,
             forwarded_at TEXT NOT NULL,
-            reason TEXT NOT NULL
+            reason TEXT NOT NULL,
+            expires_at TEXT NOT NULL
         )"""
 INDEXES = [
     "CREATE INDEX reservations_account ON reservations (account, number)",
     # The forwarder's claim: only waiting reservations, in the order they are due.
     f"CREATE INDEX reservations_due ON reservations (forward_at, number) WHERE {WAITING}",
+    f"CREATE INDEX reservations_expiring ON reservations (expires_at, number) WHERE {EXPIRING}",
 ]
 
 
@@ -55,16 +59,17 @@ def _values(r: Reservation) -> tuple[Any, ...]:
     return (r.number, r.account, r.env.value, r.exchange.value, r.symbol, r.side.value, r.order_type, r.quantity,
             str(r.price), r.product_type, utc_text(r.received_at), r.receipt_date, utc_text(r.forward_at),
             r.status.value, r.order_no, r.order_date, "" if r.forwarded_at is None else utc_text(r.forwarded_at),
-            r.reason)
+            r.reason, "" if r.expires_at is None else utc_text(r.expires_at))
 
 
 def _from_row(row: Sequence[Any]) -> Reservation:
     (number, account, env, exchange, symbol, side, order_type, quantity, price, product_type, received_at,
-     receipt_date, forward_at, status, order_no, order_date, forwarded_at, reason) = row
+     receipt_date, forward_at, status, order_no, order_date, forwarded_at, reason, expires_at) = row
     return Reservation(str(number), account, Env(env), EXCHANGE_CODES[exchange], symbol, Side(side), order_type,
                        int(quantity), Decimal(price), product_type, datetime.fromisoformat(received_at),
                        receipt_date, datetime.fromisoformat(forward_at), ReservationStatus(status), order_no,
-                       order_date, datetime.fromisoformat(forwarded_at) if forwarded_at else None, reason)
+                       order_date, datetime.fromisoformat(forwarded_at) if forwarded_at else None, reason,
+                       datetime.fromisoformat(expires_at) if expires_at else None)
 
 
 class ReservationRows:
@@ -81,8 +86,8 @@ class ReservationRows:
         self._x(_INSERT, _values(reservation))
 
     def update_reservation(self, reservation: Reservation) -> None:
-        self._x("UPDATE reservations SET status = ?, order_no = ?, order_date = ?, forwarded_at = ?, reason = ?"
-                " WHERE number = ?", (*_values(reservation)[13:], reservation.number))
+        self._x("UPDATE reservations SET status = ?, order_no = ?, order_date = ?, forwarded_at = ?, reason = ?,"
+                " expires_at = ? WHERE number = ?", (*_values(reservation)[13:], reservation.number))
 
     def load_reservation_for_update(self, number: str) -> Reservation | None:
         row = self._x(_SELECT + " WHERE number = ?" + self.lock_suffix, (number,)).fetchone()
@@ -96,9 +101,18 @@ class ReservationRows:
         return [_from_row(r) for r in rows]
 
     def next_reservation_due(self) -> datetime | None:
-        """When the earliest waiting reservation is due (None: none waits); one step of the due index."""
-        row = self._x(f"SELECT MIN(forward_at) FROM reservations WHERE {WAITING}").fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        """When the forwarder next has work: the earliest waiting reservation's time or sent one's close
+        (None: nothing pending); one step of each partial index."""
+        times = [row[0] for row in (
+            self._x(f"SELECT MIN(forward_at) FROM reservations WHERE {WAITING}").fetchone(),
+            self._x(f"SELECT MIN(expires_at) FROM reservations WHERE {EXPIRING}").fetchone()) if row and row[0]]
+        return datetime.fromisoformat(min(times)) if times else None
+
+    def claim_expiring_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Sent reservations whose session closed by `now`, locked (others' skipped, as for the claim)."""
+        rows = self._x(_SELECT + f" WHERE {EXPIRING} AND expires_at <= ? ORDER BY expires_at, number"
+                       f" LIMIT {int(limit)}" + self.skip_locked_suffix, (utc_text(now),)).fetchall()
+        return [_from_row(r) for r in rows]
 
     def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
                           date_to: str, after: str | None, limit: int) -> list[Reservation]:
