@@ -54,6 +54,10 @@ def test_cancel_round_trip() -> None:
     request = reservations.CancelRequest(ACCOUNT, "0000000042", "20261124")
     fields = check_fields(reservations.encode_cancel(request), reservations.CANCEL_FIELDS)
     assert reservations.decode_cancel(fields) == request
+    typo = {**reservations.encode_cancel(request), "RSVN_ORD_RCIT_DT": "", "RSYN_ORD_RCIT_DT": "20261124"}
+    assert reservations.decode_cancel(check_fields(typo, reservations.CANCEL_FIELDS)) == request
+    with pytest.raises(OpsError):  # no date at all
+        reservations.decode_cancel(check_fields({**typo, "RSYN_ORD_RCIT_DT": ""}, reservations.CANCEL_FIELDS))
 
 
 def test_daytime_round_trips() -> None:

@@ -143,11 +143,13 @@ ORDER_RESV_BODY: tuple[FieldSpec, ...] = (
     _f("ALGO_ORD_TMD_DVSN_CD", N, 2),
 )
 
-# 해외주식 예약주문접수취소 (REST-NEXT §3). The spec table's RSYN_ORD_RCIT_DT is a typo: the wire name is RSVN.
+# 해외주식 예약주문접수취소 (REST-NEXT §3). The spec table spells the date RSYN_ORD_RCIT_DT (a typo; every
+# client sends RSVN): either is accepted, one is required (checked by the codec).
 ORDER_RESV_CCNL_BODY: tuple[FieldSpec, ...] = (
     *ACCOUNT,
-    _f("RSVN_ORD_RCIT_DT", Y, 8, DT),
+    _f("RSVN_ORD_RCIT_DT", N, 8, DT),
     _f("OVRS_RSVN_ODNO", Y, 10, D),
+    _f("RSYN_ORD_RCIT_DT", N, 8, DT),
 )
 
 # 해외주식 예약주문조회 (REST-NEXT §4).

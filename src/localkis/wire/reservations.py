@@ -23,7 +23,7 @@ from localkis.protocol.exchanges import EXCHANGES, SEARCH_TYPE_CODES, US_EXCHANG
 from localkis.protocol.fields import ORDER_RESV_BODY, ORDER_RESV_CCNL_BODY, ORDER_RESV_LIST_QUERY
 from localkis.protocol.orders import OrderType, Side
 from localkis.protocol.trids import TrSpec
-from localkis.wire.errors import OpsError, field_format_error
+from localkis.wire.errors import OpsError, field_format_error, field_size_error
 from localkis.wire.order import order_exchange
 from localkis.wire.paging import cursor, order_after, tr_cont
 from localkis.wire.responses import SIDE_NAME, account_fields, account_of, fixed, hhmmss, ok, price_text
@@ -73,7 +73,10 @@ def decode_reserve(fields: Mapping[str, str], spec: TrSpec, env: Env) -> Reserve
 
 
 def decode_cancel(fields: Mapping[str, str]) -> CancelRequest:
-    return CancelRequest(account_of(fields), fields["OVRS_RSVN_ODNO"], fields["RSVN_ORD_RCIT_DT"])
+    day = fields["RSVN_ORD_RCIT_DT"] or fields["RSYN_ORD_RCIT_DT"]  # the spec table's spelling too
+    if not day:
+        raise field_size_error("RSVN_ORD_RCIT_DT", 0)
+    return CancelRequest(account_of(fields), fields["OVRS_RSVN_ODNO"], day)
 
 
 def encode_reserve(command: ReserveCommand) -> dict[str, str]:
