@@ -108,6 +108,8 @@ def build_config(*, admin_token: str, apps: list[AppCreds], server: dict[str, An
                   f"name = {_s(inst.name)}", f"price = {_s(inst.price)}"]
         if inst.lot_size:
             lines.append(f"lot_size = {inst.lot_size}")
+        if inst.symbol == "AAPL":
+            lines.append("daytime = true")  # for the US daytime methods
         lines.append("")
     return "\n".join(lines)
 

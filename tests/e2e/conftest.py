@@ -101,6 +101,7 @@ def build_config(*, admin_token: str, apps: list[App], cash: dict[str, str], lim
         f"symbol = {_toml_str(SYMBOL)}",
         f"name = {_toml_str(SYMBOL_NAME)}",
         f"price = {_toml_str(LAST_PRICE)}",
+        "daytime = true",  # tradable through the US daytime endpoints too
         "",
     ]
     return "\n".join(lines)

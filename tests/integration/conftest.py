@@ -60,10 +60,11 @@ class Inst:
     off_tick: str  # a price off the tick grid
     lot: int  # board lot
     lot_size: int | None = None  # written to the config (SEHK)
+    daytime: bool = False  # tradable in the US daytime session (written to the config)
 
 
 INSTRUMENTS: dict[str, Inst] = {i.symbol: i for i in (
-    Inst("NASD", "AAPL", "애플", "190.00", "189.50", "190.005", 1),
+    Inst("NASD", "AAPL", "애플", "190.00", "189.50", "190.005", 1, daytime=True),
     Inst("NASD", "TSLA", "테슬라", "300.00", "299.99", "300.001", 1),
     Inst("NASD", "PENY", "페니주", "0.5000", "0.4999", "0.50005", 1),
     Inst("NYSE", "IBM", "IBM", "250.00", "249.00", "250.0001", 1),
@@ -129,6 +130,8 @@ def build_config(*, admin_token: str, apps: list[AppCreds], server: dict[str, An
                   f"name = {_s(inst.name)}", f"price = {_s(inst.price)}"]
         if inst.lot_size:
             lines.append(f"lot_size = {inst.lot_size}")
+        if inst.daytime:
+            lines.append("daytime = true")
         lines.append("")
     return "\n".join(lines)
 

@@ -46,7 +46,14 @@ OTHER_TRS = {"JTTT1002U", "JTTT1006U", "VTTT1006U", "TTTS3018R", "VTTS3018R", "T
              "HHDFS00000300", "CTPF1604R",
              # account inquiries (PROTOCOL §8) and the legacy names clients still send
              "TTTS3012R", "VTTS3012R", "JTTT3012R", "VTTT3012R", "TTTS3007R", "VTTS3007R", "JTTT3007R",
-             "CTRP6504R", "VTRP6504R"}
+             "CTRP6504R", "VTRP6504R",
+             # reservations and US daytime trading (REST-NEXT §2–§6)
+             "TTTT3014U", "TTTT3016U", "TTTS3013U", "VTTT3014U", "VTTT3016U", "VTTS3013U", "TTTT3017U",
+             "VTTT3017U", "TTTT3039R", "TTTS3014R", "VTTT3039R", "VTTS3014R",
+             "TTTS6036U", "TTTS6037U", "TTTS6038U", "VTTS6036U", "VTTS6037U", "VTTS6038U",
+             # account history and P/L (REST-NEXT §14–§17)
+             "TTTS3039R", "VTTS3039R", "TTTC2101R", "VTTC2101R", "CTOS4001R", "VTOS4001R", "CTRP6010R",
+             "VTRP6010R"}
 
 BY_EXCHANGE = {"NASD": INSTRUMENTS["AAPL"], "NYSE": INSTRUMENTS["IBM"], "AMEX": INSTRUMENTS["SPY"],
                "TKSE": INSTRUMENTS["7203"], "SHAA": INSTRUMENTS["600519"], "SEHK": INSTRUMENTS["00700"],

@@ -20,7 +20,6 @@ from localkis.client import transport
 from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
-    ClientCore,
     NetworkError,
     Op,
     ResponseLost,
@@ -30,6 +29,7 @@ from localkis.client.core import (
     judge_transport,
 )
 from localkis.client.errors import KisError
+from localkis.client.extended import ExtendedCore, ProfitRow, Reservation, ReservationAck, Transaction
 from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, Quote
 from localkis.client.transport import TRANSPORT_ERRORS, OnRequest
 from localkis.protocol.apis import TOKEN_PATH
@@ -39,7 +39,7 @@ from localkis.protocol.orders import OrderType, Side
 T = TypeVar("T")
 
 
-class AsyncKisClient(ClientCore):
+class AsyncKisClient(ExtendedCore):
     """A typed KIS overseas-stock client (real KIS, KIS mock, or a localkis server), for asyncio.
 
     Build it from a `ClientConfig`, from keyword arguments (any `ClientConfig.load` argument), or
@@ -234,3 +234,53 @@ class AsyncKisClient(ClientCore):
     async def quote(self, exchange: Exchange | str, symbol: str) -> Quote:
         """The current price (HHDFS00000300)."""
         return await self._run(self._quote_op(exchange, symbol))
+
+    # --- reservations (예약주문) ---------------------------------------------------------------------
+    async def reserve(self, exchange: Exchange | str, symbol: str, side: Side | str, quantity: int,
+                      price: Decimal | str | int, *, order_type: OrderType | str = OrderType.LIMIT
+                      ) -> ReservationAck:
+        """Reserve an order for the market's next open (order-resv): US buy/sell or an Asian market.
+        Accepted only in KIS's reception window; no cash or holdings check until it is sent."""
+        return await self._run(self._reserve_op(exchange, symbol, side, quantity, price, order_type))
+
+    async def cancel_reservation(self, number: str, receipt_date: date | str, exchange: Exchange | str = Exchange.NASD,
+                                 symbol: str = "") -> ReservationAck:
+        """Cancel a waiting reservation: US through order-resv-ccnl, Asia through order-resv (give `symbol`)."""
+        return await self._run(self._cancel_reservation_op(number, receipt_date, exchange, symbol))
+
+    async def reservations(self, start: date | None = None, end: date | None = None, *,
+                           asia: bool = False) -> list[Reservation]:
+        """Reservations received between the dates (KST; default today), US or Asia (order-resv-list)."""
+        today = self.now().astimezone(KST).date()
+        return await self._run(self._reservations_op(start or today, end or today, asia))
+
+    # --- US daytime (주간거래) -----------------------------------------------------------------------
+    async def daytime_buy(self, exchange: Exchange | str, symbol: str, quantity: int,
+                          price: Decimal | str | int) -> OrderAck:
+        """A limit buy in the US daytime session (daytime-order, TTTS6036U; real apps)."""
+        return await self._run(self._daytime_order_op(exchange, symbol, Side.BUY, quantity, price))
+
+    async def daytime_sell(self, exchange: Exchange | str, symbol: str, quantity: int,
+                           price: Decimal | str | int) -> OrderAck:
+        """A limit sell in the US daytime session (daytime-order, TTTS6037U; real apps)."""
+        return await self._run(self._daytime_order_op(exchange, symbol, Side.SELL, quantity, price))
+
+    async def daytime_revise(self, order_no: str, exchange: Exchange | str, symbol: str, price: Decimal | str | int,
+                             quantity: int = 0) -> OrderAck:
+        """Revise a daytime order's price (daytime-order-rvsecncl, TTTS6038U)."""
+        return await self._run(self._daytime_revise_cancel_op(True, order_no, exchange, symbol, quantity, price))
+
+    async def daytime_cancel(self, order_no: str, exchange: Exchange | str, symbol: str,
+                             quantity: int = 0) -> OrderAck:
+        """Cancel a daytime order (daytime-order-rvsecncl, TTTS6038U)."""
+        return await self._run(self._daytime_revise_cancel_op(False, order_no, exchange, symbol, quantity, None))
+
+    # --- history and P/L ---------------------------------------------------------------------------
+    async def profit(self, start: date, end: date, exchange: Exchange | str | None = None) -> list[ProfitRow]:
+        """Realised P/L per instrument and day (inquire-period-profit), every page."""
+        return await self._run(self._profit_op(start, end, exchange))
+
+    async def transactions(self, start: date, end: date, exchange: Exchange | str | None = None
+                           ) -> list[Transaction]:
+        """Fills with settlement dates and commissions (inquire-period-trans), every page."""
+        return await self._run(self._transactions_op(start, end, exchange))

@@ -98,6 +98,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--exchange", "-x", default="NASD", choices=_EXCHANGES, type=str.upper)
     p.set_defaults(_client_cmd=_quote)
 
+    from localkis.client import cli_extended  # reservations and P/L commands
+
+    cli_extended.add_commands(subparsers, common)
+
 
 def run(args: argparse.Namespace) -> int | None:
     """Run a command added by `add_commands`; None if `args` is for another command."""
@@ -199,6 +203,9 @@ def _num(value: Decimal) -> str:
 def _render(out: Any, result: Any, args: argparse.Namespace) -> None:
     from rich.table import Table
 
+    if hasattr(result, "__rich__"):  # results that render themselves (cli_extended)
+        out.print(result)
+        return
     if isinstance(result, OrderAck):
         table = Table(title="order accepted" if not result.reconciled else "order found after a lost response")
         for col in ("order no", "time (KST)", "TR", "message"):

@@ -183,6 +183,12 @@ _REASON_CLASS: dict[Reason, type[KisError]] = {
     Reason.BAD_REVISE_CANCEL_CODE: InvalidRequest,
     Reason.INSUFFICIENT_CASH: InsufficientFunds,
     Reason.INSUFFICIENT_HOLDINGS: InsufficientHoldings,
+    Reason.RESERVATION_CLOSED: MarketClosed,
+    Reason.RESERVATION_NOT_FOUND: OrderNotFound,
+    Reason.RESERVATION_NOT_WAITING: NothingToReviseOrCancel,
+    Reason.DAYTIME_CLOSED: MarketClosed,
+    Reason.DAYTIME_ONLY: MarketClosed,
+    Reason.NOT_DAYTIME_ORDER: OrderNotFound,
 }
 
 _GATEWAY_CLASS: dict[Gateway, type[KisError]] = {

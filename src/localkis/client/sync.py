@@ -19,7 +19,6 @@ from localkis.client import transport
 from localkis.client.config import ClientConfig
 from localkis.client.core import (
     Attempt,
-    ClientCore,
     NetworkError,
     Op,
     ResponseLost,
@@ -29,6 +28,7 @@ from localkis.client.core import (
     judge_transport,
 )
 from localkis.client.errors import KisError
+from localkis.client.extended import ExtendedCore, ProfitRow, Reservation, ReservationAck, Transaction
 from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, Quote
 from localkis.client.transport import TRANSPORT_ERRORS, OnRequest
 from localkis.protocol.apis import TOKEN_PATH
@@ -38,7 +38,7 @@ from localkis.protocol.orders import OrderType, Side
 T = TypeVar("T")
 
 
-class KisClient(ClientCore):
+class KisClient(ExtendedCore):
     """A typed KIS overseas-stock client (real KIS, KIS mock, or a localkis server).
 
     Build it from a `ClientConfig`, from keyword arguments (any `ClientConfig.load` argument), or
@@ -233,3 +233,53 @@ class KisClient(ClientCore):
     def quote(self, exchange: Exchange | str, symbol: str) -> Quote:
         """The current price (HHDFS00000300)."""
         return self._run(self._quote_op(exchange, symbol))
+
+    # --- reservations (예약주문) ---------------------------------------------------------------------
+    def reserve(self, exchange: Exchange | str, symbol: str, side: Side | str, quantity: int,
+                price: Decimal | str | int, *, order_type: OrderType | str = OrderType.LIMIT
+                ) -> ReservationAck:
+        """Reserve an order for the market's next open (order-resv): US buy/sell or an Asian market.
+        Accepted only in KIS's reception window; no cash or holdings check until it is sent."""
+        return self._run(self._reserve_op(exchange, symbol, side, quantity, price, order_type))
+
+    def cancel_reservation(self, number: str, receipt_date: date | str, exchange: Exchange | str = Exchange.NASD,
+                           symbol: str = "") -> ReservationAck:
+        """Cancel a waiting reservation: US through order-resv-ccnl, Asia through order-resv (give `symbol`)."""
+        return self._run(self._cancel_reservation_op(number, receipt_date, exchange, symbol))
+
+    def reservations(self, start: date | None = None, end: date | None = None, *,
+                     asia: bool = False) -> list[Reservation]:
+        """Reservations received between the dates (KST; default today), US or Asia (order-resv-list)."""
+        today = self.now().astimezone(KST).date()
+        return self._run(self._reservations_op(start or today, end or today, asia))
+
+    # --- US daytime (주간거래) -----------------------------------------------------------------------
+    def daytime_buy(self, exchange: Exchange | str, symbol: str, quantity: int,
+                    price: Decimal | str | int) -> OrderAck:
+        """A limit buy in the US daytime session (daytime-order, TTTS6036U; real apps)."""
+        return self._run(self._daytime_order_op(exchange, symbol, Side.BUY, quantity, price))
+
+    def daytime_sell(self, exchange: Exchange | str, symbol: str, quantity: int,
+                     price: Decimal | str | int) -> OrderAck:
+        """A limit sell in the US daytime session (daytime-order, TTTS6037U; real apps)."""
+        return self._run(self._daytime_order_op(exchange, symbol, Side.SELL, quantity, price))
+
+    def daytime_revise(self, order_no: str, exchange: Exchange | str, symbol: str, price: Decimal | str | int,
+                       quantity: int = 0) -> OrderAck:
+        """Revise a daytime order's price (daytime-order-rvsecncl, TTTS6038U)."""
+        return self._run(self._daytime_revise_cancel_op(True, order_no, exchange, symbol, quantity, price))
+
+    def daytime_cancel(self, order_no: str, exchange: Exchange | str, symbol: str,
+                       quantity: int = 0) -> OrderAck:
+        """Cancel a daytime order (daytime-order-rvsecncl, TTTS6038U)."""
+        return self._run(self._daytime_revise_cancel_op(False, order_no, exchange, symbol, quantity, None))
+
+    # --- history and P/L ---------------------------------------------------------------------------
+    def profit(self, start: date, end: date, exchange: Exchange | str | None = None) -> list[ProfitRow]:
+        """Realised P/L per instrument and day (inquire-period-profit), every page."""
+        return self._run(self._profit_op(start, end, exchange))
+
+    def transactions(self, start: date, end: date, exchange: Exchange | str | None = None
+                     ) -> list[Transaction]:
+        """Fills with settlement dates and commissions (inquire-period-trans), every page."""
+        return self._run(self._transactions_op(start, end, exchange))

@@ -18,6 +18,7 @@ class Instrument:
     lot_size: int | None = None  # None: the market's default lot
     english_name: str = ""
     topix500: bool = False  # Tokyo: TOPIX500 members use the finer tick table
+    daytime: bool = False  # US: tradable in KIS's US daytime session (주간거래)
 
     @property
     def board_lot(self) -> int:

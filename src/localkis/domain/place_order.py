@@ -64,3 +64,9 @@ def record(command: NewOrder, order_no: str, now: datetime, branch: str) -> Orde
                  env=command.env, exchange=command.exchange, symbol=command.symbol, side=command.side,
                  order_type=command.order_type, quantity=command.quantity, price=command.price,
                  created_at=now, tr_id=command.tr_id, branch=branch, manager_order_no=command.manager_order_no)
+
+
+def check_terms(command: NewOrder, instrument: Instrument | None, on: date, now: datetime) -> Instrument:
+    """The checks that need neither the session nor the account: a reservation's at reception (it is
+    checked again in full by `decide` when it is forwarded at the open)."""
+    return _check_terms(command, instrument, None, on, now)

@@ -25,6 +25,7 @@ from localkis.domain.instruments import Instrument
 from localkis.domain.orders import Event, Order, OrderState, RevisionRequest
 from localkis.protocol.exchanges import EXCHANGES
 from localkis.protocol.orders import NON_REVISABLE_TYPES, OrderKind, RevisionKind, Side
+from localkis.protocol.trids import DAYTIME_TR_IDS
 
 
 class Revision(NamedTuple):
@@ -50,6 +51,9 @@ def decide(request: RevisionRequest, instrument: Instrument | None, session: Ses
     if session is not None:
         check_open(request.exchange, session, request.env, now)
     target = find_target(original, request)
+    if target.tr_id in DAYTIME_TR_IDS and request.tr_id not in DAYTIME_TR_IDS:
+        # A daytime order is revised only through daytime-order-rvsecncl; python-kis falls back there on this.
+        raise BusinessError(Reason.DAYTIME_ONLY, target.order_no)
     quantity, partial = moved(target, request)
     if partial:
         markets.check_quantity(instrument.exchange, target.side is Side.BUY, request.quantity, instrument.board_lot)

@@ -20,6 +20,7 @@ from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
+from localkis.domain.profit import DEFAULT_FEES, FeeSchedule
 from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.marketdata import book_snapshot
 from localkis.protocol.exchanges import EXCHANGES, Exchange
@@ -48,6 +49,7 @@ class AccountSnapshot:
 class DeskSettings:
     branch: str
     enforce_hours: bool
+    fees: FeeSchedule = DEFAULT_FEES  # commissions, for the realised P/L
 
 
 class Desk:
@@ -57,7 +59,7 @@ class Desk:
         self.hours = hours
         self.settings = settings
         self.instruments: dict[tuple[Exchange, str], Instrument] = {(i.exchange, i.symbol): i for i in instruments}
-        self.engine = FillEngine(hours)
+        self.engine = FillEngine(hours, settings.fees)
 
     # --- look-ups ----------------------------------------------------------------------------------
     def instrument(self, exchange: Exchange, symbol: str) -> Instrument:

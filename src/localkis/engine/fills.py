@@ -16,6 +16,7 @@ from localkis.domain import matching, orders
 from localkis.domain.accounts import currency_of, settle
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.orders import FillError, Order
+from localkis.domain.profit import DEFAULT_FEES, FeeSchedule, realise
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, Transaction
@@ -29,8 +30,9 @@ class Fill:
 
 
 class FillEngine:
-    def __init__(self, hours: MarketHours) -> None:
+    def __init__(self, hours: MarketHours, fees: FeeSchedule = DEFAULT_FEES) -> None:
         self.hours = hours
+        self.fees = fees
 
     def apply_fill(self, tx: Transaction, order: Order, quantity: int, price: Decimal, at: datetime) -> Order:
         """Fill `quantity` of a locked `order` at `price`; settle cash and the position."""
@@ -39,7 +41,12 @@ class FillEngine:
         tx.lock_account(order.account)
         currency = currency_of(order)
         tx.funds(order.account, currency)
-        settlement = settle(order, quantity, price, tx.holding(order.account, order.exchange, order.symbol).position)
+        position = tx.holding(order.account, order.exchange, order.symbol).position
+        settlement = settle(order, quantity, price, position)
+        if order.side is Side.SELL:  # the realised P/L, once, as the sell settles
+            tx.insert_realised(realise(order.account, order.exchange, order.symbol, position, quantity, price,
+                                       self.fees, trade_date=compact_date(local_date(order.exchange, at)),
+                                       order_no=order.order_no, at=at))
         tx.update_order(order, updated)
         tx.insert_fill(order.order_no, quantity, str(price), at)
         tx.add_cash(order.account, currency, settlement.cash_change, "buy" if order.side is Side.BUY else "sell",

@@ -21,6 +21,15 @@ class Api(StrEnum):
     INQUIRE_PRESENT_BALANCE = "inquire-present-balance"
     PRICE = "price"
     SEARCH_INFO = "search-info"
+    ORDER_RESV = "order-resv"
+    ORDER_RESV_CCNL = "order-resv-ccnl"
+    ORDER_RESV_LIST = "order-resv-list"
+    DAYTIME_ORDER = "daytime-order"
+    DAYTIME_REVISE_CANCEL = "daytime-order-rvsecncl"
+    INQUIRE_PERIOD_PROFIT = "inquire-period-profit"
+    FOREIGN_MARGIN = "foreign-margin"
+    INQUIRE_PERIOD_TRANS = "inquire-period-trans"
+    INQUIRE_PAYMT_STDR_BALANCE = "inquire-paymt-stdr-balance"
 
 
 class Endpoint(NamedTuple):
@@ -41,6 +50,18 @@ ENDPOINTS: dict[Api, Endpoint] = {
     Api.PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/price"),
     # python-kis (≤ Python 3.11) asks the domestic product-info API for overseas symbols (B8).
     Api.SEARCH_INFO: Endpoint("GET", "/uapi/domestic-stock/v1/quotations/search-info"),
+    # Reservations (REST-NEXT §2–§4).
+    Api.ORDER_RESV: Endpoint("POST", _TRADING + "order-resv"),
+    Api.ORDER_RESV_CCNL: Endpoint("POST", _TRADING + "order-resv-ccnl"),
+    Api.ORDER_RESV_LIST: Endpoint("GET", _TRADING + "order-resv-list"),
+    # US daytime trading (REST-NEXT §5–§6).
+    Api.DAYTIME_ORDER: Endpoint("POST", _TRADING + "daytime-order"),
+    Api.DAYTIME_REVISE_CANCEL: Endpoint("POST", _TRADING + "daytime-order-rvsecncl"),
+    # Account history and P/L (REST-NEXT §14–§17).
+    Api.INQUIRE_PERIOD_PROFIT: Endpoint("GET", _TRADING + "inquire-period-profit"),
+    Api.FOREIGN_MARGIN: Endpoint("GET", _TRADING + "foreign-margin"),
+    Api.INQUIRE_PERIOD_TRANS: Endpoint("GET", _TRADING + "inquire-period-trans"),
+    Api.INQUIRE_PAYMT_STDR_BALANCE: Endpoint("GET", _TRADING + "inquire-paymt-stdr-balance"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

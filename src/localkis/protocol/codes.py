@@ -47,6 +47,11 @@ INQUIRY_OK = Message("KIOK0510", "조회가 완료되었습니다".ljust(80))
 INQUIRY_EMPTY = Message("KIOK0560", "조회할 내용이 없습니다".ljust(80))
 QUOTE_OK = Message("0", "정상처리 되었습니다.")
 SEARCH_INFO_OK = Message("KIOK0530", "조회되었습니다")
+# Reservations (REST-NEXT §1.4): acceptance as a regular order's; the mock's texts are unknown, the
+# regular mock order texts stand in. A cancel answers APBK1711 in both.
+RESERVE_BUY_OK = ORDER_BUY_OK
+RESERVE_SELL_OK = ORDER_SELL_OK
+RESERVE_CANCEL_OK = Message("APBK1711", "취소주문이 접수되었습니다.")
 
 # --- business rejections (HTTP 200, rt_cd "1") ----------------------------------------------------
 _CLOSED = "장운영시간이 아닙니다.(단,주간거래시간이면 전용화면 주문가능, 주문시간 외 불가)"
@@ -97,6 +102,25 @@ BUSINESS: dict[Reason, BusinessMessage] = {
                                  "40250000", "모의투자 주문가능금액이 부족합니다.", real_rt_cd="7"),
     Reason.INSUFFICIENT_HOLDINGS: _m("APBK0447", "매도가능수량이 부족합니다.",
                                      "40240000", "모의투자 잔고내역이 없습니다.", real_invented=True),
+    # Reservations: KIS's codes for these are unknown (REST-NEXT §2 "UNVERIFIED"); localkis's wording.
+    Reason.RESERVATION_CLOSED: _m("APBK1680", "예약주문 접수시간이 아닙니다.",
+                                  "40590000", "모의투자 예약주문 접수시간이 아닙니다.",
+                                  real_invented=True, mock_invented=True),
+    Reason.RESERVATION_NOT_FOUND: _m("APBK1681", "예약주문번호가 존재하지 않습니다.",
+                                     "40600100", "모의투자 예약주문번호가 존재하지 않습니다.",
+                                     real_invented=True, mock_invented=True),
+    Reason.RESERVATION_NOT_WAITING: _m("APBK1682", "취소할 수 없는 예약주문입니다.(이미 전송 또는 취소됨)",
+                                       "40600200", "모의투자 취소할 수 없는 예약주문입니다.",
+                                       real_invented=True, mock_invented=True),
+    # US daytime: python-kis reads APBK1664 as "market not open" (its text is unknown) and falls back to
+    # the daytime endpoint on APBK0918 from the regular revise.
+    Reason.DAYTIME_CLOSED: _m("APBK1664", "주간거래 주문가능시간이 아닙니다.",
+                              "40570000", "모의투자 장시작전 입니다.", real_invented=True),
+    Reason.DAYTIME_ONLY: _m("APBK0918", _CLOSED,
+                            "40570000", "모의투자 장시작전 입니다."),
+    Reason.NOT_DAYTIME_ORDER: _m("APBK0511", "원주문번호가 존재하지 않습니다.",
+                                 "40320000", "모의투자 원주문번호가 존재하지 않습니다",
+                                 real_invented=True, mock_invented=True),
 }
 
 NOT_IN_MOCK = Message("90000000", "모의투자에서는 해당업무가 제공되지 않습니다.")

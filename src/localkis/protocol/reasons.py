@@ -28,3 +28,11 @@ class Reason(StrEnum):
     # accounts
     INSUFFICIENT_CASH = "insufficient_cash"
     INSUFFICIENT_HOLDINGS = "insufficient_holdings"
+    # reservations (예약주문)
+    RESERVATION_CLOSED = "reservation_closed"  # outside the market's reservation window
+    RESERVATION_NOT_FOUND = "reservation_not_found"
+    RESERVATION_NOT_WAITING = "reservation_not_waiting"  # already forwarded, refused or cancelled
+    # US daytime trading (주간거래)
+    DAYTIME_CLOSED = "daytime_closed"  # outside 10:00-18:00 KST: APBK1664 (python-kis)
+    DAYTIME_ONLY = "daytime_only"  # a daytime order at the regular revise endpoint: APBK0918 (python-kis)
+    NOT_DAYTIME_ORDER = "not_daytime_order"  # a regular order at the daytime revise endpoint

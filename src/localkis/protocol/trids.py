@@ -81,6 +81,38 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTRP6504R", Api.INQUIRE_PRESENT_BALANCE, Env.MOCK))
     add(TrSpec("HHDFS00000300", Api.PRICE, None))
     add(TrSpec("CTPF1604R", Api.SEARCH_INFO, None))
+    # Reservations (REST-NEXT §2–§4). The Asia TRs serve every Asian market (market None; the codec
+    # refuses a US exchange). The list is not in KIS's mock: the V-names the official client derives
+    # are served only when strict_mock is off.
+    add(TrSpec("TTTT3014U", Api.ORDER_RESV, Env.REAL, _M.US, Side.BUY))
+    add(TrSpec("TTTT3016U", Api.ORDER_RESV, Env.REAL, _M.US, Side.SELL))
+    add(TrSpec("TTTS3013U", Api.ORDER_RESV, Env.REAL))
+    add(TrSpec("VTTT3014U", Api.ORDER_RESV, Env.MOCK, _M.US, Side.BUY))
+    add(TrSpec("VTTT3016U", Api.ORDER_RESV, Env.MOCK, _M.US, Side.SELL))
+    add(TrSpec("VTTS3013U", Api.ORDER_RESV, Env.MOCK))
+    add(TrSpec("TTTT3017U", Api.ORDER_RESV_CCNL, Env.REAL, _M.US))
+    add(TrSpec("VTTT3017U", Api.ORDER_RESV_CCNL, Env.MOCK, _M.US))
+    add(TrSpec("TTTT3039R", Api.ORDER_RESV_LIST, Env.REAL, _M.US))
+    add(TrSpec("TTTS3014R", Api.ORDER_RESV_LIST, Env.REAL))
+    add(TrSpec("VTTT3039R", Api.ORDER_RESV_LIST, Env.MOCK, _M.US, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS3014R", Api.ORDER_RESV_LIST, Env.MOCK, needs_switch="!strict_mock"))
+    # US daytime trading (REST-NEXT §5–§6): real only. A mock app sending the real TR gets EGW02006 (as
+    # observed); the V-names the official client derives are served only when strict_mock is off.
+    add(TrSpec("TTTS6036U", Api.DAYTIME_ORDER, Env.REAL, _M.US, Side.BUY))
+    add(TrSpec("TTTS6037U", Api.DAYTIME_ORDER, Env.REAL, _M.US, Side.SELL))
+    add(TrSpec("TTTS6038U", Api.DAYTIME_REVISE_CANCEL, Env.REAL, _M.US))
+    add(TrSpec("VTTS6036U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.BUY, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS6037U", Api.DAYTIME_ORDER, Env.MOCK, _M.US, Side.SELL, needs_switch="!strict_mock"))
+    add(TrSpec("VTTS6038U", Api.DAYTIME_REVISE_CANCEL, Env.MOCK, _M.US, needs_switch="!strict_mock"))
+    # Account history and P/L (REST-NEXT §14–§17): real only; the derived V-names behind strict_mock.
+    add(TrSpec("TTTS3039R", Api.INQUIRE_PERIOD_PROFIT, Env.REAL))
+    add(TrSpec("VTTS3039R", Api.INQUIRE_PERIOD_PROFIT, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("TTTC2101R", Api.FOREIGN_MARGIN, Env.REAL))
+    add(TrSpec("VTTC2101R", Api.FOREIGN_MARGIN, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("CTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.REAL))
+    add(TrSpec("VTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.MOCK, needs_switch="!strict_mock"))
+    add(TrSpec("CTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.REAL))
+    add(TrSpec("VTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.MOCK, needs_switch="!strict_mock"))
     return table
 
 
@@ -119,3 +151,8 @@ def tr_env_family(tr_id: str) -> Env | None:
 
 
 _FAMILY: dict[str, Env] = {letter: env for env, rules in ENV_RULES.items() for letter in rules.tr_prefixes}
+
+
+# Orders (and their revisions) placed through the US daytime endpoints: revised and cancelled only there.
+DAYTIME_TR_IDS: frozenset[str] = frozenset(
+    t for t, spec in TR_TABLE.items() if spec.api in (Api.DAYTIME_ORDER, Api.DAYTIME_REVISE_CANCEL))

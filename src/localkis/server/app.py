@@ -18,7 +18,10 @@ from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
+from localkis.engine.daytime import DaytimeDesk
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.ledger import Ledger
+from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
@@ -28,13 +31,17 @@ from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
+from localkis.server.routes.daytime import DaytimeRoutes
+from localkis.server.routes.history import HistoryRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
+from localkis.server.routes.reservations import ReservationRoutes
 from localkis.store.base import Store
 
 log = logging.getLogger("localkis")
@@ -96,11 +103,16 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
     desk = Desk(store, hours, instruments_of(config),
-                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
+                             fees=config.fees.schedule()))
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
+    reservation_desk = ReservationDesk(desk)
+    reservation_routes = ReservationRoutes(reservation_desk, store)
+    daytime_routes = DaytimeRoutes(DaytimeDesk(desk), store)
+    history_routes = HistoryRoutes(Ledger(desk), store)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -111,6 +123,15 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_PRESENT_BALANCE: accounts.inquire_present_balance,
         Api.PRICE: quotations.price,
         Api.SEARCH_INFO: quotations.search_info,
+        Api.ORDER_RESV: reservation_routes.reserve,
+        Api.ORDER_RESV_CCNL: reservation_routes.cancel,
+        Api.ORDER_RESV_LIST: reservation_routes.listing,
+        Api.DAYTIME_ORDER: daytime_routes.order,
+        Api.DAYTIME_REVISE_CANCEL: daytime_routes.revise_cancel,
+        Api.INQUIRE_PERIOD_PROFIT: history_routes.period_profit,
+        Api.FOREIGN_MARGIN: history_routes.foreign_margin,
+        Api.INQUIRE_PERIOD_TRANS: history_routes.period_trans,
+        Api.INQUIRE_PAYMT_STDR_BALANCE: history_routes.paymt_stdr_balance,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}
@@ -152,5 +173,6 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
-                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
+                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts, background=[
+                        lambda: forward_reservations(reservation_desk, store, clock)]))
     return KisApp(app, fast)

@@ -13,8 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from localkis.domain.instruments import Instrument
+from localkis.domain.profit import DEFAULT_RATES, FeeSchedule
 from localkis.protocol.env import Env
-from localkis.protocol.exchanges import Exchange
+from localkis.protocol.exchanges import Exchange, Market
 
 
 class ConfigError(Exception):
@@ -76,10 +77,11 @@ class InstrumentSection(_Model):
     lot_size: int | None = Field(default=None, ge=1)
     english_name: str = ""
     topix500: bool = False
+    daytime: bool = False
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.exchange, self.symbol, self.name, self.price, self.lot_size,
-                          self.english_name, self.topix500)
+                          self.english_name, self.topix500, self.daytime)
 
 
 class EngineSection(_Model):
@@ -125,12 +127,28 @@ def instrument_key(text: str) -> tuple[Exchange, str]:
             from None
 
 
+class FeesSection(_Model):
+    """`[fees]`: commission rates per market (a fraction of the traded amount), charged on sells in the
+    realised P/L. Defaults: KIS's published online overseas commission."""
+
+    us: Decimal = Field(default=DEFAULT_RATES[Market.US], ge=0, lt=1)
+    hk: Decimal = Field(default=DEFAULT_RATES[Market.HK], ge=0, lt=1)
+    cn: Decimal = Field(default=DEFAULT_RATES[Market.SH], ge=0, lt=1)  # Shanghai and Shenzhen
+    jp: Decimal = Field(default=DEFAULT_RATES[Market.JP], ge=0, lt=1)
+    vn: Decimal = Field(default=DEFAULT_RATES[Market.VN], ge=0, lt=1)
+
+    def schedule(self) -> FeeSchedule:
+        return FeeSchedule({Market.US: self.us, Market.HK: self.hk, Market.SH: self.cn, Market.SZ: self.cn,
+                            Market.JP: self.jp, Market.VN: self.vn})
+
+
 class Config(_Model):
     server: ServerSection = ServerSection()
     engine: EngineSection = EngineSection()
     apps: list[AppSection] = Field(default_factory=list)
     accounts: list[AccountSection] = Field(default_factory=list)
     instruments: list[InstrumentSection] = Field(default_factory=list)
+    fees: FeesSection = FeesSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -49,8 +50,11 @@ def runner_for(engine: EngineSection, desk: Desk, store: Store, clock: Clock) ->
 
 
 def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
-             on_start: Callable[[], Awaitable[None]]) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """Starlette lifespan: `on_start`, then the configured price source until shutdown."""
+             on_start: Callable[[], Awaitable[None]],
+             background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()
+             ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Starlette lifespan: `on_start`, then the configured price source and the `background` tasks until
+    shutdown."""
 
     @asynccontextmanager
     async def span(app: Starlette) -> AsyncIterator[None]:
@@ -62,9 +66,14 @@ def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
             log.info("random walk: seed %d, %d instruments, every %gs of server time", engine.seed,
                      len(runner.walk.keys), engine.interval_seconds)
             task = asyncio.create_task(runner.run(), name="localkis-random-walk")
+        others = [asyncio.create_task(run()) for run in background]
         try:
             yield
         finally:
+            for other in others:
+                other.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await other
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

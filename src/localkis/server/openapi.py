@@ -14,6 +14,16 @@ _EXAMPLES: dict[Api, dict[str, str]] = {
     Api.REVISE_CANCEL: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
                         "ORGN_ODNO": "0000000001", "RVSE_CNCL_DVSN_CD": "01", "ORD_QTY": "1",
                         "OVRS_ORD_UNPR": "189.50", "ORD_SVR_DVSN_CD": "0"},
+    Api.ORDER_RESV: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "PDNO": "AAPL", "OVRS_EXCG_CD": "NASD",
+                     "FT_ORD_QTY": "1", "FT_ORD_UNPR3": "190.00"},
+    Api.ORDER_RESV_CCNL: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "RSVN_ORD_RCIT_DT": "20261124",
+                          "OVRS_RSVN_ODNO": "0000000001"},
+    Api.DAYTIME_ORDER: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
+                        "ORD_QTY": "1", "OVRS_ORD_UNPR": "190.00", "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": "00"},
+    Api.DAYTIME_REVISE_CANCEL: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
+                                "ORGN_ODNO": "0000000001", "RVSE_CNCL_DVSN_CD": "01", "ORD_QTY": "1",
+                                "OVRS_ORD_UNPR": "189.50", "CTAC_TLNO": "", "MGCO_APTM_ODNO": "",
+                                "ORD_SVR_DVSN_CD": "0"},
 }
 
 _ACK_EXAMPLE = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,8 @@ from anyio import to_thread
 
 from localkis.domain.accounts import Funds, Holding, Position
 from localkis.domain.orders import Order
+from localkis.domain.profit import FillRecord, Realised
+from localkis.domain.reservations import Reservation
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
 
@@ -135,6 +137,36 @@ class Transaction(Protocol):
     def set_last_trade(self, trade: LastTrade) -> None: ...
 
     def last_trades(self) -> list[LastTrade]: ...
+
+    # --- reservations (예약주문) -----------------------------------------------------------------------
+    def insert_reservation(self, reservation: Reservation) -> None: ...
+
+    def update_reservation(self, reservation: Reservation) -> None: ...
+
+    def load_reservation_for_update(self, number: str) -> Reservation | None: ...
+
+    def claim_due_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Waiting reservations due at `now`, locked; rows another transaction holds are skipped."""
+
+    def next_reservation_due(self) -> datetime | None:
+        """When the forwarder next has work (a reservation due, or a sent one's close); None: nothing."""
+
+    def claim_expiring_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Sent reservations whose session closed by `now`, locked; rows others hold are skipped."""
+
+    def list_reservations(self, account: str, exchanges: frozenset[Exchange] | None, date_from: str,
+                          date_to: str, after: str | None, limit: int) -> list[Reservation]: ...
+
+    def orders_by_number(self, numbers: Sequence[str]) -> dict[str, Order]: ...
+
+    # --- realised P/L --------------------------------------------------------------------------------
+    def insert_realised(self, realised: Realised) -> None: ...
+
+    def realised_between(self, account: str, date_from: str, date_to: str,
+                         exchanges: frozenset[Exchange] | None = None, symbol: str = "") -> list[Realised]: ...
+
+    def account_fills(self, account: str, since: datetime, until: datetime) -> list[FillRecord]:
+        """The account's fills in [since, until), oldest first."""
 
 
 T = TypeVar("T")

@@ -29,6 +29,7 @@ def _rows(cursor: Any) -> list[tuple[Any, ...]]:
 class PostgresTransaction(SqlTransaction):
     placeholder = "%s"
     lock_suffix = " FOR UPDATE"
+    skip_locked_suffix = " FOR UPDATE SKIP LOCKED"
 
     def next_order_no(self) -> str:
         row = self._x("SELECT nextval('order_no_seq')").fetchone()

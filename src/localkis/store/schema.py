@@ -9,6 +9,7 @@ from typing import Any
 
 from localkis.domain.accounts import holds
 from localkis.protocol.exchanges import EXCHANGES
+from localkis.store import profit, reservations
 from localkis.store.rows import (
     AUCTION_ORDER,
     CROSSING_ORDER,
@@ -218,4 +219,8 @@ MIGRATIONS: list[Migration] = [
         f"UPDATE orders SET price_units = FLOOR(price::numeric * 10000)::bigint WHERE {LIVE_ORDER}",
         *ORDERS_INDEXES_V7,
     ], backfill=backfill_running_totals),
+    # Reservations (예약주문), waiting for their market's open.
+    Migration(8, [reservations.TABLE, *reservations.INDEXES]),
+    # Realised P/L, one row per sell fill, written when the fill settles.
+    Migration(9, [profit.TABLE, *profit.INDEXES]),
 ]

@@ -13,6 +13,8 @@ from localkis.domain.orders import Order
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, OrderQuery, TokenRecord
+from localkis.store.profit import RealisedRows
+from localkis.store.reservations import ReservationRows
 from localkis.store.rows import (
     AUCTION_ORDER,
     CROSSING_ORDER,
@@ -65,7 +67,7 @@ def order_query_sql(query: OrderQuery, param: str = "?") -> tuple[str, list[Any]
     return sql, args
 
 
-class SqlTransaction(ABC):
+class SqlTransaction(ReservationRows, RealisedRows, ABC):
     """Portable SQL (written with `?` placeholders); backends adapt the few statements that differ."""
 
     placeholder = "?"

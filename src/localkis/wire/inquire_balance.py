@@ -4,16 +4,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from localkis.domain.profit import Realised
 from localkis.protocol import codes
 from localkis.protocol.codes import Ops
 from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, inquiry_scope, parse_exchange
 from localkis.protocol.fields import INQUIRE_BALANCE_QUERY
-from localkis.wire.accounts import AMOUNT_PLACES, PRICE_PLACES, RATE_PLACES, ZERO, ValuedPosition, num, rate_of_return
+from localkis.wire.accounts import AMOUNT_PLACES, PRICE_PLACES, ZERO, ValuedPosition, num, rate_of_return
 from localkis.wire.errors import OpsError, field_format_error
 from localkis.wire.paging import NK200, cursor, tr_cont
 from localkis.wire.responses import account_fields, account_of, ok
@@ -73,11 +74,13 @@ def page_size(env: Env) -> int:
     return ENV_RULES[env].balance_page_size
 
 
-def render(query: BalanceQuery, holdings: list[ValuedPosition], bought: Decimal, env: Env
-           ) -> tuple[dict[str, object], str]:
+def render(query: BalanceQuery, holdings: list[ValuedPosition], bought: Decimal, env: Env,
+           realised: Sequence[Realised] = ()) -> tuple[dict[str, object], str]:
     """A page of the account's holdings (sorted by exchange and symbol); `bought` is every filled buy in
-    the query's currencies."""
+    the query's currencies; `realised` today's sell results (the query's scope is applied here)."""
     scope = scope_of(query.exchange_code, env)
+    realised = [r for r in realised if r.exchange in scope
+                and (not query.currency or EXCHANGES[r.exchange].currency == query.currency)]
     listed = [h for h in holdings if h.exchange in scope and (not query.currency or h.currency == query.currency)]
     rest = [h for h in listed if query.after is None or h.key > query.after]
     size = page_size(env)
@@ -87,7 +90,7 @@ def render(query: BalanceQuery, holdings: list[ValuedPosition], bought: Decimal,
     fk = cursor(f"{head}{query.currency}^")
     nk = cursor(f"{head}{page[-1].exchange.value}^{page[-1].symbol}^" if more else "")
     body = ok(codes.INQUIRY_OK if page else codes.INQUIRY_EMPTY, ctx_area_fk200=fk, ctx_area_nk200=nk,
-              output1=[row(h, cano, prdt) for h in page], output2=totals(listed, bought))
+              output1=[row(h, cano, prdt) for h in page], output2=totals(listed, bought, realised))
     return body, tr_cont(query.after is not None, more)
 
 
@@ -115,20 +118,22 @@ def row(h: ValuedPosition, cano: str, prdt: str) -> dict[str, str]:
     }
 
 
-def totals(holdings: Iterable[ValuedPosition], bought: Decimal) -> dict[str, str]:
-    """output2 over every holding of the inquiry's scope (not only the page). Realised P/L is not
-    tracked: its fields are zero and the total P/L is the unrealised one."""
+def totals(holdings: Iterable[ValuedPosition], bought: Decimal, realised: Sequence[Realised] = ()) -> dict[str, str]:
+    """output2 over every holding of the inquiry's scope (not only the page). The realised P/L is today's
+    sells' (the same records inquire-period-profit sums); the total P/L adds it to the unrealised one."""
     items = list(holdings)
     cost = sum((h.cost for h in items), ZERO)
     profit = sum((h.profit for h in items), ZERO)
+    gained = sum((r.profit for r in realised), ZERO)
+    gained_cost = sum((r.buy_cost for r in realised), ZERO)
     return {
         "frcr_pchs_amt1": num(cost, AMOUNT_PLACES),
-        "ovrs_rlzt_pfls_amt": num(ZERO, AMOUNT_PLACES),
-        "ovrs_tot_pfls": num(profit, AMOUNT_PLACES),
-        "rlzt_erng_rt": num(ZERO, RATE_PLACES),
+        "ovrs_rlzt_pfls_amt": num(gained, AMOUNT_PLACES),
+        "ovrs_tot_pfls": num(profit + gained, AMOUNT_PLACES),
+        "rlzt_erng_rt": rate_of_return(gained, gained_cost),
         "tot_evlu_pfls_amt": num(profit, AMOUNT_PLACES),
         "tot_pftrt": rate_of_return(profit, cost),
         "frcr_buy_amt_smtl1": num(bought, AMOUNT_PLACES),
-        "ovrs_rlzt_pfls_amt2": num(ZERO, AMOUNT_PLACES),
+        "ovrs_rlzt_pfls_amt2": num(gained, AMOUNT_PLACES),
         "frcr_buy_amt_smtl2": num(bought, AMOUNT_PLACES),
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from localkis.domain.accounts import Funds
+from localkis.domain.profit import DayFills
 from localkis.protocol import codes
 from localkis.protocol.balances import CURRENCY_ORDER, present_balance_scope
 from localkis.protocol.codes import Ops
@@ -49,8 +50,12 @@ def encode(query: PresentBalanceQuery) -> dict[str, str]:
             "NATN_CD": query.nation, "TR_MKET_CD": query.market, "INQR_DVSN_CD": "02" if query.mini_stocks else "00"}
 
 
+NO_FILLS = DayFills()
+
+
 def render(query: PresentBalanceQuery, holdings: list[ValuedPosition], funds: Mapping[str, Funds],
-           ledger: Mapping[tuple[str, str], Decimal], env: Env) -> dict[str, object]:
+           ledger: Mapping[tuple[str, str], Decimal], env: Env,
+           today: Mapping[tuple[Exchange, str], DayFills] | None = None) -> dict[str, object]:
     listed = [h for h in holdings if h.exchange in query.scope and not query.mini_stocks]
     in_nation = query.nation_currencies
     currencies = [c for c in CURRENCY_ORDER
@@ -62,15 +67,17 @@ def render(query: PresentBalanceQuery, holdings: list[ValuedPosition], funds: Ma
     output3 = totals(listed, cash, reserved, unit)
     if not ENV_RULES[env].present_balance_detail:  # the mock fills output3 only; the keys stay for clients
         return ok(codes.INQUIRY_OK, output1=[], output2=[], output3=output3)
-    output1 = [row(h, in_krw=query.in_krw) for h in listed]
+    output1 = [row(h, in_krw=query.in_krw, today=(today or {}).get((h.exchange, h.symbol), NO_FILLS))
+               for h in listed]
     output2 = [currency_row(c, cash[c], reserved[c], -ledger.get((c, "buy"), ZERO), ledger.get((c, "sell"), ZERO))
                for c in currencies]
     message = codes.INQUIRY_OK if output1 or output2 else codes.INQUIRY_EMPTY
     return ok(message, output1=output1, output2=output2, output3=output3)
 
 
-def row(h: ValuedPosition, *, in_krw: bool) -> dict[str, str]:
-    """output1: one holding. `in_krw` (WCRC_FRCR_DVSN_CD "01"): the amounts in KRW; prices stay foreign."""
+def row(h: ValuedPosition, *, in_krw: bool, today: DayFills = NO_FILLS) -> dict[str, str]:
+    """output1: one holding. `in_krw` (WCRC_FRCR_DVSN_CD "01"): the amounts in KRW; prices stay foreign.
+    `today`: the instrument's fills of the exchange's day."""
     info = EXCHANGES[h.exchange]
 
     def money(value: Decimal) -> str:
@@ -78,8 +85,8 @@ def row(h: ValuedPosition, *, in_krw: bool) -> dict[str, str]:
 
     return {
         "cblc_qty13": str(h.quantity),
-        "thdt_buy_ccld_qty1": "0",
-        "thdt_sll_ccld_qty1": "0",
+        "thdt_buy_ccld_qty1": str(today.bought),
+        "thdt_sll_ccld_qty1": str(today.sold),
         "ccld_qty_smtl1": str(h.quantity),
         "ord_psbl_qty1": str(h.sellable),
         "frcr_pchs_amt": money(h.cost),
@@ -95,8 +102,8 @@ def row(h: ValuedPosition, *, in_krw: bool) -> dict[str, str]:
         "tr_mket_name": info.market_name,
         "natn_kor_name": info.country_name,
         "pchs_rmnd_wcrc_amt": amount(krw(h.cost, h.currency), None),
-        "thdt_buy_ccld_frcr_amt": money(ZERO),
-        "thdt_sll_ccld_frcr_amt": money(ZERO),
+        "thdt_buy_ccld_frcr_amt": money(today.bought_amount),
+        "thdt_sll_ccld_frcr_amt": money(today.sold_amount),
         "unit_amt": "0",
         "std_pdno": h.symbol,
         "prdt_type_cd": info.search_type_code,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from localkis.domain.errors import BusinessError, Reason
 from localkis.engine.desk import AccountSnapshot, Desk
+from localkis.engine.ledger import Ledger
 from localkis.protocol.exchanges import EXCHANGES
 from localkis.server.gateway import Context
 from localkis.server.responses import KisResponse
@@ -19,6 +20,7 @@ class AccountRoutes:
     def __init__(self, desk: Desk, store: Store) -> None:
         self.desk = desk
         self.store = store
+        self.history = Ledger(desk)  # realised P/L and today's fills
 
     def _valued(self, number: str) -> tuple[AccountSnapshot, list[ValuedPosition]]:
         """The account at one commit and its positions, each valued at `Desk.last_price` (a symbol with no
@@ -37,7 +39,8 @@ class AccountRoutes:
         q = inquire_balance.decode(ctx.query(inquire_balance.FIELDS), ctx.env)
         snap, valued = await read(self.store, self._valued, q.account)
         bought = -sum((snap.ledger.get((c, "buy"), Decimal(0)) for c in q.currencies(ctx.env)), Decimal(0))
-        body, tr_cont = inquire_balance.render(q, valued, bought, ctx.env)
+        realised = await read(self.store, self.history.realised_today, q.account, ctx.now)
+        body, tr_cont = inquire_balance.render(q, valued, bought, ctx.env, realised)
         return ctx.reply(body, tr_cont)
 
     async def inquire_psamount(self, ctx: Context) -> KisResponse:
@@ -55,4 +58,5 @@ class AccountRoutes:
     async def inquire_present_balance(self, ctx: Context) -> KisResponse:
         q = inquire_present_balance.decode(ctx.query(inquire_present_balance.FIELDS))
         snap, valued = await read(self.store, self._valued, q.account)
-        return ctx.reply(inquire_present_balance.render(q, valued, snap.funds, snap.ledger, ctx.env), "D")
+        today = await read(self.store, self.history.fills_today, q.account, ctx.now)
+        return ctx.reply(inquire_present_balance.render(q, valued, snap.funds, snap.ledger, ctx.env, today), "D")
