@@ -74,8 +74,9 @@ class RunningServer:
 
 
 def spawn(config_path: Path, db_url: str, workdir: Path, *, admin_token: str,
-          extra_args: list[str] | None = None, timeout: float = 30.0) -> RunningServer:
-    """Start `localkis serve` on a free port and wait until it answers."""
+          extra_args: list[str] | None = None, timeout: float = 120.0) -> RunningServer:
+    """Start `localkis serve` on a free port and wait until it answers (up to `timeout`: loading the
+    exchange calendars alone has taken 12-16 s on a loaded 2-core machine)."""
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     args = [sys.executable, "-m", "localkis", "serve", "--config", str(config_path), "--db", db_url,
