@@ -46,7 +46,13 @@ OTHER_TRS = {"JTTT1002U", "JTTT1006U", "VTTT1006U", "TTTS3018R", "VTTS3018R", "T
              "HHDFS00000300", "CTPF1604R",
              # account inquiries (PROTOCOL §8) and the legacy names clients still send
              "TTTS3012R", "VTTS3012R", "JTTT3012R", "VTTT3012R", "TTTS3007R", "VTTS3007R", "JTTT3007R",
-             "CTRP6504R", "VTRP6504R"}
+             "CTRP6504R", "VTRP6504R",
+             # market data (REST-NEXT §7–§13) and python-kis's domestic calls (§18)
+             "HHDFS76200200", "HHDFS76240000", "FHKST03030100", "HHDFS76950200", "HHDFS76200100", "CTPF1702R",
+             "CTOS5011R", "FHKST01010100", "TTTC8434R", "VTTC8434R", "TTTC8036R"}
+# One TR in both environments.
+SHARED_TRS = {"HHDFS00000300", "CTPF1604R", "HHDFS76200200", "HHDFS76240000", "FHKST03030100", "HHDFS76950200",
+              "HHDFS76200100", "CTPF1702R", "CTOS5011R", "FHKST01010100"}
 
 BY_EXCHANGE = {"NASD": INSTRUMENTS["AAPL"], "NYSE": INSTRUMENTS["IBM"], "AMEX": INSTRUMENTS["SPY"],
                "TKSE": INSTRUMENTS["7203"], "SHAA": INSTRUMENTS["600519"], "SEHK": INSTRUMENTS["00700"],
@@ -71,7 +77,7 @@ def test_tr_table_is_exactly_the_documented_trs() -> None:
     assert set(TR_TABLE) == documented | OTHER_TRS
     for tr in documented | OTHER_TRS:
         spec = TR_TABLE[tr]
-        assert spec.env is (None if tr in ("HHDFS00000300", "CTPF1604R") else Env.MOCK if tr[0] == "V" else Env.REAL)
+        assert spec.env is (None if tr in SHARED_TRS else Env.MOCK if tr[0] == "V" else Env.REAL)
 
 
 def test_literal_success_codes() -> None:

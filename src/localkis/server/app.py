@@ -17,7 +17,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
+from localkis.domain.book import BookParams
 from localkis.domain.hours import MarketHours
+from localkis.engine.charts import BackfillSettings, Charts
 from localkis.engine.desk import Desk, DeskSettings
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
@@ -32,6 +34,7 @@ from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
+from localkis.server.routes.marketdata import MarketDataRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
@@ -101,6 +104,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
+    m = config.market
+    charts = Charts(store, hours, BackfillSettings(m.backfill_days, m.backfill_minute_days, config.engine.seed))
+    market = MarketDataRoutes(desk, store, charts, BookParams(m.book_levels, m.book_spread_ticks, m.book_size))
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -111,6 +117,16 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_PRESENT_BALANCE: accounts.inquire_present_balance,
         Api.PRICE: quotations.price,
         Api.SEARCH_INFO: quotations.search_info,
+        Api.PRICE_DETAIL: market.price_detail,
+        Api.DAILY_PRICE: market.daily_price,
+        Api.DAILY_CHART_PRICE: market.daily_chart_price,
+        Api.MINUTE_CHART: market.minute_chart,
+        Api.ASKING_PRICE: market.asking_price,
+        Api.PRODUCT_INFO: market.product_info,
+        Api.COUNTRIES_HOLIDAY: market.countries_holiday,
+        Api.DOMESTIC_PRICE: market.domestic_price,
+        Api.DOMESTIC_BALANCE: market.domestic_balance,
+        Api.DOMESTIC_REVISABLE: market.domestic_revisable,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}

@@ -1,0 +1,102 @@
+"""Market data for the quote APIs: quotes, daily and minute bars, from the stored bars of prints with a
+deterministic backfill before them (`domain.backfill`), so a fresh server has charts from the first call.
+
+The backfill is computed on first use per instrument (a few hundred ms), kept in memory, never stored:
+it is a pure function of the instrument, its configured price and the first session with stored bars,
+so every process and every restart shows the same history. It covers the sessions strictly before the
+first stored daily bar (before today when the instrument has none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from localkis.domain.backfill import History, backfill, sessions_before
+from localkis.domain.bars import Bar, Interval
+from localkis.domain.hours import MarketHours, local_date
+from localkis.domain.instruments import Instrument
+from localkis.domain.markets import tick_size
+from localkis.store.base import Store
+
+# Cached backfills; a long-running server adds one per instrument and first-stored-day.
+_CACHE_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillSettings:
+    days: int = 250
+    minute_days: int = 5
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteData:
+    """What a quote shows: the last price, the latest session's daily bar and the one before it."""
+
+    last: Decimal
+    base: Decimal
+    session: Bar | None
+    previous: Bar | None
+    tick: Decimal
+
+
+class Charts:
+    def __init__(self, store: Store, hours: MarketHours, settings: BackfillSettings) -> None:
+        self.store = store
+        self.hours = hours
+        self.settings = settings
+        self._backfills: dict[tuple[Instrument, date], History] = {}
+
+    def _history(self, instrument: Instrument, before: date) -> History:
+        key = (instrument, before)
+        found = self._backfills.get(key)
+        if found is None:
+            s = self.settings
+            sessions = sessions_before(self.hours, instrument.exchange, before, s.days) if s.days > 0 else []
+            found = backfill(instrument.exchange, instrument.symbol, instrument.price, sessions,
+                             minute_days=s.minute_days, seed=s.seed, topix500=instrument.topix500,
+                             lot=instrument.board_lot)
+            if len(self._backfills) >= _CACHE_LIMIT:
+                self._backfills.clear()
+            self._backfills[key] = found
+        return found
+
+    def daily(self, instrument: Instrument, now: datetime) -> list[Bar]:
+        """Every daily bar, oldest first: the backfill, then the stored bars."""
+        with self.store.read() as tx:
+            stored = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY)
+        today = local_date(instrument.exchange, now)
+        before = min(stored[0].day, today) if stored else today
+        return [*self._history(instrument, before).days, *stored]
+
+    def minutes(self, instrument: Instrument, now: datetime, until: datetime | None = None,
+                limit: int | None = None) -> list[Bar]:
+        """1-minute bars starting at or before `until` (None: all), the newest `limit`, oldest first."""
+        with self.store.read() as tx:
+            stored = tx.bars(instrument.exchange, instrument.symbol, Interval.MINUTE, until=until, limit=limit)
+            first_day = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY, limit=None)
+        today = local_date(instrument.exchange, now)
+        before = min(first_day[0].day, today) if first_day else today
+        filled = self._history(instrument, before).minutes
+        if limit is not None and len(stored) >= limit:
+            return stored
+        older = [b for b in filled if until is None or b.start <= until]
+        if stored:
+            older = [b for b in older if b.start < stored[0].start]
+        combined = [*older, *stored]
+        return combined[-limit:] if limit is not None else combined
+
+    def quote(self, instrument: Instrument, now: datetime, days: list[Bar] | None = None) -> QuoteData:
+        """The last price and the latest two sessions' bars (`days`: the daily bars, if already read)."""
+        bars = days if days is not None else self.daily(instrument, now)
+        with self.store.read() as tx:
+            trade = tx.last_trade(instrument.exchange, instrument.symbol)
+        session = bars[-1] if bars else None
+        previous = bars[-2] if len(bars) > 1 else None
+        last = trade.price if trade is not None else (session.close if session else instrument.price)
+        base = previous.close if previous is not None else instrument.price
+        on = local_date(instrument.exchange, now)
+        return QuoteData(last, base, session, previous,
+                         tick_size(instrument.exchange, last, topix500=instrument.topix500, on=on))
