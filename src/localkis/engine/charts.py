@@ -4,7 +4,9 @@ deterministic backfill before them (`domain.backfill`), so a fresh server has ch
 The backfill is computed on first use per instrument (a few hundred ms), kept in memory, never stored:
 it is a pure function of the instrument, its configured price and the first session with stored bars,
 so every process and every restart shows the same history. It covers the sessions strictly before the
-first stored daily bar (before today when the instrument has none).
+first stored daily bar (before today when the instrument has none), as many as `backfill_days` less the
+stored daily bars: a loaded year of history needs none, a server that has printed for three days shows
+three days of prints after the backfill.
 """
 
 from __future__ import annotations
@@ -47,14 +49,15 @@ class Charts:
         self.store = store
         self.hours = hours
         self.settings = settings
-        self._backfills: dict[tuple[Instrument, date], History] = {}
+        self._backfills: dict[tuple[Instrument, date, int], History] = {}
 
-    def _history(self, instrument: Instrument, before: date) -> History:
-        key = (instrument, before)
+    def _history(self, instrument: Instrument, before: date, stored: int) -> History:
+        s = self.settings
+        count = max(0, s.days - stored)
+        key = (instrument, before, count)
         found = self._backfills.get(key)
         if found is None:
-            s = self.settings
-            sessions = sessions_before(self.hours, instrument.exchange, before, s.days) if s.days > 0 else []
+            sessions = sessions_before(self.hours, instrument.exchange, before, count) if count > 0 else []
             found = backfill(instrument.exchange, instrument.symbol, instrument.price, sessions,
                              minute_days=s.minute_days, seed=s.seed, topix500=instrument.topix500,
                              lot=instrument.board_lot)
@@ -69,17 +72,17 @@ class Charts:
             stored = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY)
         today = local_date(instrument.exchange, now)
         before = min(stored[0].day, today) if stored else today
-        return [*self._history(instrument, before).days, *stored]
+        return [*self._history(instrument, before, len(stored)).days, *stored]
 
     def minutes(self, instrument: Instrument, now: datetime, until: datetime | None = None,
                 limit: int | None = None) -> list[Bar]:
         """1-minute bars starting at or before `until` (None: all), the newest `limit`, oldest first."""
         with self.store.read() as tx:
             stored = tx.bars(instrument.exchange, instrument.symbol, Interval.MINUTE, until=until, limit=limit)
-            first_day = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY, limit=None)
+            days = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY)
         today = local_date(instrument.exchange, now)
-        before = min(first_day[0].day, today) if first_day else today
-        filled = self._history(instrument, before).minutes
+        before = min(days[0].day, today) if days else today
+        filled = self._history(instrument, before, len(days)).minutes
         if limit is not None and len(stored) >= limit:
             return stored
         older = [b for b in filled if until is None or b.start <= until]

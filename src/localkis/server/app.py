@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -21,6 +23,7 @@ from localkis.domain.book import BookParams
 from localkis.domain.hours import MarketHours
 from localkis.engine.charts import BackfillSettings, Charts
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.history import load_into
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
@@ -165,6 +168,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         for a in config.accounts:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
+        for path in config.market.history:  # `[market] history`: bar files, reloaded (upserted) on each start
+            counts = await to_thread.run_sync(load_into, store, Path(path))
+            log.info("history %s: %d bars", path, sum(counts.values()))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
