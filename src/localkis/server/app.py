@@ -118,7 +118,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_BALANCE: accounts.inquire_balance,
         Api.INQUIRE_PSAMOUNT: accounts.inquire_psamount,
         Api.INQUIRE_PRESENT_BALANCE: accounts.inquire_present_balance,
-        Api.PRICE: quotations.price,
+        Api.PRICE: market.price,
         Api.SEARCH_INFO: quotations.search_info,
         Api.PRICE_DETAIL: market.price_detail,
         Api.DAILY_PRICE: market.daily_price,

@@ -4,6 +4,7 @@ each handler reads the query, loads bars/quotes/book, renders through `wire.quot
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from localkis.domain.bars import Bar, Period, fold_days, fold_minutes
@@ -21,6 +22,7 @@ from localkis.protocol.realtime import DAYTIME_CODES
 from localkis.server.gateway import Context
 from localkis.server.responses import KisResponse
 from localkis.store.base import Store, read
+from localkis.wire import price
 from localkis.wire import quotations as wq
 from localkis.wire.errors import OpsError
 
@@ -56,6 +58,20 @@ class MarketDataRoutes:
         daytime = excd if excd in DAYTIME_CODES else ""
         return wq.Quote(instrument.exchange, instrument.symbol, instrument.name, data.last, data.base, data.session,
                         data.previous, instrument.board_lot, data.tick, now, excd=daytime)
+
+    # --- price (HHDFS00000300) ------------------------------------------------------------------------
+    async def price(self, ctx: Context) -> KisResponse:
+        """현재체결가, agreeing with price-detail: base is the previous session's close, volumes the bars'."""
+        q = price.decode(ctx.query(price.FIELDS))
+        exchange = q.exchange
+        instrument = self.desk.instruments.get((exchange, q.symbol)) if exchange else None
+        if instrument is None:
+            return ctx.reply(price.render(q, None, None), SINGLE)
+        data = await read(self.store, self.charts.quote, instrument, ctx.now, None)
+        bar, before = data.session, data.previous
+        return ctx.reply(price.render(q, instrument, data.last, base=data.base, volume=bar.volume if bar else 0,
+                                      amount=bar.amount if bar else Decimal(0),
+                                      previous_volume=before.volume if before else 0), SINGLE)
 
     # --- price-detail (HHDFS76200200) --------------------------------------------------------------
     async def price_detail(self, ctx: Context) -> KisResponse:
