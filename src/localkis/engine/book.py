@@ -297,7 +297,11 @@ class BookTrader:
         if regular:
             entry.regular_price, entry.regular_date = price, today
         entry.dirty = True
-        entry.bars.add(exchange, price, size or 0, at)
+        bars = entry.bars  # PendingBars.add_keyed, inlined: two appends per tick
+        if minute != bars.key:
+            bars.mark(exchange, minute, today)
+        bars.prices.append(price)
+        bars.sizes.append(size or 0)
         return _NO_FILLS
 
     def trade_tick(self, tick: Tick) -> Sequence[Fill]:
