@@ -8,12 +8,14 @@ auction orders at a session change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from localkis.domain import matching, orders
 from localkis.domain.accounts import currency_of, settle
+from localkis.domain.book import Level
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.orders import FillError, Order
 from localkis.engine.prints import record_print
@@ -61,6 +63,18 @@ class FillEngine:
             record_print(tx, order.exchange, order.symbol, allocation.price, allocation.quantity, at)
         if last.size_left is not None:
             tx.set_last_trade(replace(last, size_left=last.size_left - allocation.quantity))
+        return updated
+
+    def on_arrival_book(self, tx: Transaction, order: Order, levels: Sequence[Level], at: datetime) -> Order:
+        """Fill a just-accepted order against the displayed opposite side of the book, level by level up
+        to each level's size; each fill is a trade of the bars. The rest rests; the last print stays."""
+        updated = order
+        for a in matching.walk_book(order, levels):
+            try:
+                updated = self.apply_fill(tx, updated, a.quantity, a.price, at)
+            except FillError:
+                break  # a sell whose shares are gone: what is left rests
+            record_print(tx, order.exchange, order.symbol, a.price, a.quantity, at)
         return updated
 
     def on_trade(self, tx: Transaction, exchange: Exchange, symbol: str, price: Decimal, size: int | None,

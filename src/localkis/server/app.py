@@ -101,15 +101,17 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     limits = {Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second}
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
+    m = config.market
+    book = BookParams(m.book_levels, m.book_spread_ticks, m.book_size)
     desk = Desk(store, hours, instruments_of(config),
-                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
+                             book=book if m.arrival_fills == "book" else None))
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
-    m = config.market
     charts = Charts(store, hours, BackfillSettings(m.backfill_days, m.backfill_minute_days, config.engine.seed))
-    market = MarketDataRoutes(desk, store, charts, BookParams(m.book_levels, m.book_spread_ticks, m.book_size))
+    market = MarketDataRoutes(desk, store, charts, book)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,

@@ -122,6 +122,9 @@ class MarketSection(_Model):
     book_spread_ticks: int = Field(default=2, ge=1)
     book_size: int = Field(default=100, ge=1)  # shares per synthetic level (rounded up to whole lots)
     history: list[str] = Field(default_factory=list)  # bar files (CSV/Parquet) loaded at start
+    # How an order that is marketable on arrival fills: "last" at the last print's price (up to its size),
+    # "book" walking the displayed synthetic book level by level.
+    arrival_fills: Literal["last", "book"] = "last"
 
 
 def instrument_key(text: str) -> tuple[Exchange, str]:
