@@ -92,12 +92,19 @@ class Charts:
         return combined[-limit:] if limit is not None else combined
 
     def quote(self, instrument: Instrument, now: datetime, days: list[Bar] | None = None) -> QuoteData:
-        """The last price and the latest two sessions' bars (`days`: the daily bars, if already read)."""
-        bars = days if days is not None else self.daily(instrument, now)
+        """The last price and the latest two sessions' bars (`days`: the daily bars, if already read).
+
+        Without `days` it reads two stored bars and the last trade, O(1): the quote is the hot path."""
         with self.store.read() as tx:
             trade = tx.last_trade(instrument.exchange, instrument.symbol)
-        session = bars[-1] if bars else None
-        previous = bars[-2] if len(bars) > 1 else None
+            recent = days[-2:] if days is not None else tx.bars(instrument.exchange, instrument.symbol,
+                                                                 Interval.DAY, limit=2)
+        if days is None and len(recent) < 2:  # fewer than two stored: these are all, the backfill before them
+            today = local_date(instrument.exchange, now)
+            before = min(recent[0].day, today) if recent else today
+            recent = [*self._history(instrument, before, len(recent)).days[-2:], *recent][-2:]
+        session = recent[-1] if recent else None
+        previous = recent[-2] if len(recent) > 1 else None
         last = trade.price if trade is not None else (session.close if session else instrument.price)
         base = previous.close if previous is not None else instrument.price
         on = local_date(instrument.exchange, now)
