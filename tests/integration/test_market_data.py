@@ -98,6 +98,9 @@ def test_dailyprice_pages_back_through_a_year(md: World) -> None:
 
 def test_prints_show_in_the_bars(md: World) -> None:
     kis = md.shared(Env.REAL)
+    before = _daily(kis, "AAPL")["output2"][0]  # rendered answers are cached until the next print
+    assert before["xymd"] < TODAY
+    _minutes(kis, "AAPL", nrec=5)
     _print(md, "AAPL", "191.25", 10)
     _print(md, "AAPL", "190.50", 5)
     today = _daily(kis, "AAPL")["output2"][0]

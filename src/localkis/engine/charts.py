@@ -110,3 +110,11 @@ class Charts:
         on = local_date(instrument.exchange, now)
         return QuoteData(last, base, session, previous,
                          tick_size(instrument.exchange, last, topix500=instrument.topix500, on=on))
+
+    def version(self, instrument: Instrument) -> tuple[object, ...]:
+        """What changes whenever the instrument's bars may have: its last trade and its newest stored daily
+        bar (every print updates both, a history load the latter); a cache key for rendered charts."""
+        with self.store.read() as tx:
+            trade = tx.last_trade(instrument.exchange, instrument.symbol)
+            newest = tx.bars(instrument.exchange, instrument.symbol, Interval.DAY, limit=1)
+        return (trade, *newest)

@@ -27,6 +27,7 @@ from localkis.wire import quotations as wq
 from localkis.wire.errors import OpsError
 
 SINGLE = wq.SINGLE_PAGE
+CACHE_LIMIT = 2048  # rendered chart answers kept (a bot polls the same few over and over)
 _PERIODS = {"0": Period.DAY, "1": Period.WEEK, "2": Period.MONTH}
 
 
@@ -40,8 +41,21 @@ class MarketDataRoutes:
         self.store = store
         self.charts = charts
         self.params = book
+        # Rendered chart bodies by (TR, query, local date, bars' version): a chart is many rows to format,
+        # and it changes only with a print (or a history load) of its instrument.
+        self._cache: dict[tuple[object, ...], dict[str, object]] = {}
 
     # --- helpers -----------------------------------------------------------------------------------
+    async def _cache_key(self, ctx: Context, instrument: Instrument, q: dict[str, str]) -> tuple[object, ...]:
+        version = await read(self.store, self.charts.version, instrument)
+        return (ctx.spec.tr_id, tuple(sorted(q.items())), local_date(instrument.exchange, ctx.now), version)
+
+    def _remember(self, key: tuple[object, ...], body: dict[str, object]) -> dict[str, object]:
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = body
+        return body
+
     def _instrument(self, excd: str, symbol: str) -> Instrument | None:
         exchange = QUOTE_CODES.get(excd) or DAYTIME_CODES.get(excd)
         return self.desk.instruments.get((exchange, symbol)) if exchange is not None else None
@@ -91,13 +105,17 @@ class MarketDataRoutes:
         instrument = self._instrument(q["EXCD"], q["SYMB"])
         if instrument is None:
             return ctx.reply(wq.daily_price_empty(), SINGLE)
+        key = await self._cache_key(ctx, instrument, q)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return ctx.reply(cached, SINGLE)
         days = await read(self.store, self.charts.daily, instrument, ctx.now)
         period = _PERIODS[q["GUBN"]]
         bars = days if period is Period.DAY else fold_days(days, period)
         by = _ymd(q["BYMD"]) if q.get("BYMD", "").strip() else local_date(instrument.exchange, ctx.now)
         rows, before = wq.daily_page(bars, by, instrument.exchange)
-        return ctx.reply(wq.daily_price(instrument.exchange, instrument.symbol, rows, before, self.params,
-                                        instrument.board_lot), SINGLE)
+        return ctx.reply(self._remember(key, wq.daily_price(instrument.exchange, instrument.symbol, rows, before,
+                                                            self.params, instrument.board_lot)), SINGLE)
 
     # --- inquire-daily-chartprice (FHKST03030100) --------------------------------------------------
     async def daily_chart_price(self, ctx: Context) -> KisResponse:
@@ -105,12 +123,16 @@ class MarketDataRoutes:
         instrument = self._by_symbol(q["FID_INPUT_ISCD"]) if q["FID_COND_MRKT_DIV_CODE"] == "N" else None
         if instrument is None:  # indices, FX (X), bonds (I), gold (S): localkis lists none
             return ctx.reply(wq.daily_chart_price_empty(), SINGLE)
+        key = await self._cache_key(ctx, instrument, q)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return ctx.reply(cached, SINGLE)
         days = await read(self.store, self.charts.daily, instrument, ctx.now)
         period = Period(q["FID_PERIOD_DIV_CODE"])
         bars = days if period is Period.DAY else fold_days(days, period)
         rows = wq.chart_page(bars, _ymd(q["FID_INPUT_DATE_1"]), _ymd(q["FID_INPUT_DATE_2"]))
         quote = await self._quote(instrument, ctx.now, days=days)
-        return ctx.reply(wq.daily_chart_price(quote, rows), SINGLE)
+        return ctx.reply(self._remember(key, wq.daily_chart_price(quote, rows)), SINGLE)
 
     # --- inquire-time-itemchartprice (HHDFS76950200) ------------------------------------------------
     async def minute_chart(self, ctx: Context) -> KisResponse:
@@ -119,6 +141,10 @@ class MarketDataRoutes:
         if instrument is None:
             return ctx.reply(wq.minute_chart_empty(), SINGLE)
         exchange = instrument.exchange
+        key = await self._cache_key(ctx, instrument, q)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return ctx.reply(cached, SINGLE)
         try:
             keyb = wq.parse_keyb(q.get("KEYB", ""), exchange) if q.get("NEXT", "") == "1" else None
         except ValueError:
@@ -132,8 +158,9 @@ class MarketDataRoutes:
         origin = session[0].astimezone(ZoneInfo(EXCHANGES[exchange].timezone)).time()
         bars = fold_minutes(minutes, n, exchange, origin)
         rows, more = wq.minute_page(bars, count, keyb=keyb, include_previous=q["PINC"] == "1")
-        return ctx.reply(wq.minute_chart(exchange, instrument.symbol, rows, session, more,
-                                         q["EXCD"] if q["EXCD"] in DAYTIME_CODES else ""), SINGLE)
+        return ctx.reply(self._remember(key, wq.minute_chart(exchange, instrument.symbol, rows, session, more,
+                                                             q["EXCD"] if q["EXCD"] in DAYTIME_CODES else "")),
+                         SINGLE)
 
     def _session(self, exchange: Exchange, day: date, now: datetime) -> tuple[datetime, datetime]:
         """The regular session of `day` (first start, last end); `now` on a day without one."""
