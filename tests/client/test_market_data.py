@@ -4,12 +4,21 @@ holidays — paging hidden (a year of daily bars is three dailyprice calls, 300 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+import pytest
+
+from localkis.client.cli import SPARKS
 from localkis.client.core import utc_now
+from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from tests.client.conftest import Wire, World
+from tests.client.test_cli import env_for, run
+
+__all__ = ["env_for"]  # the fixture, shared with test_cli
 
 
 def test_price_detail_book_and_product(main: World) -> None:
@@ -51,3 +60,14 @@ def test_holidays(main: World) -> None:
             assert await kis.holidays(date(2026, 11, 29)) == []
 
     asyncio.run(run())
+
+
+def test_bars_command(main: World, env_for: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """`localkis bars NASD AAPL --interval 1m`: a table of the latest bars and a sparkline of the closes."""
+    env_for(main.app(Env.REAL))
+    assert run(["bars", "NASD", "AAPL", "--interval", "1m", "--count", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "NASD AAPL 1m (30 bars)" in out and any(ch in out for ch in SPARKS)
+    assert run(["bars", "NASD", "AAPL", "--json", "--count", "5"]) == 0
+    view = json.loads(capsys.readouterr().out)
+    assert view["interval"] == "1d" and len(view["bars"]) == 5
