@@ -12,9 +12,10 @@ import pytest
 
 from localkis.protocol import codes
 from localkis.protocol.apis import Api, path_of
+from localkis.protocol.codes import Ops
 from localkis.protocol.env import Env
 from localkis.wire import quotations as wq
-from tests.integration.conftest import Kis, Reply, World, check_alive, expect_message, start_world
+from tests.integration.conftest import Kis, Reply, World, check_alive, expect_message, expect_ops, start_world
 
 NOW = "2026-12-01T15:00:00+00:00"  # Tuesday 10:00 in New York
 TODAY = "20261201"
@@ -206,3 +207,11 @@ def test_mock_refusal_under_strict_mock(switched: World) -> None:
     assert real.status == 200 and real.body["rt_cd"] == "0", real
 
 
+
+
+def test_v_prefixed_quote_trs_are_unknown(md: World) -> None:
+    """The official client's mock mode sends VTOS5011R / VTPF1702R (REST-NEXT §1.2): unknown TRs."""
+    kis = md.shared(Env.MOCK)
+    expect_ops(kis.get(path_of(Api.COUNTRIES_HOLIDAY), "VTOS5011R", {"TRAD_DT": TODAY}), Ops.SERVICE_NOT_FOUND)
+    expect_ops(kis.get(path_of(Api.PRODUCT_INFO), "VTPF1702R", {"PRDT_TYPE_CD": "512", "PDNO": "AAPL"}),
+               Ops.SERVICE_NOT_FOUND)
