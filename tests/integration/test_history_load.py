@@ -3,6 +3,7 @@ the charts then showing the loaded bars instead of the backfill."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -80,3 +81,24 @@ def test_a_bad_row_names_itself_and_loads_nothing(tmp_path: Path, capsys: pytest
         store.close()
     assert main(["history", "load", str(tmp_path / "missing.csv"), "--db", db]) == 2
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_market_history_is_loaded_at_start(tmp_path: Path) -> None:
+    from localkis.server.app import create_app
+    from localkis.server.config import parse_config
+
+    path = _daily_file(tmp_path / "aapl.csv", 30)
+    config = parse_config(f'[market]\nhistory = [{str(path)!r}]\n'.replace("'", '"'))
+    store = open_store(f"sqlite:///{tmp_path / 'start.db'}")
+    try:
+        app = create_app(config, store, admin_token="t" * 24)
+
+        async def start_and_stop() -> None:
+            async with app.app.router.lifespan_context(app.app):
+                pass
+
+        asyncio.run(start_and_stop())
+        with store.read() as tx:
+            assert len(tx.bars(E, "AAPL", Interval.DAY)) == 30
+    finally:
+        store.close()
