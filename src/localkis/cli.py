@@ -41,6 +41,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _history_parser() -> argparse.ArgumentParser:
+    """`localkis history load FILE`; apart from the main parser, whose `history` is the client's order
+    history (`localkis history --from …`): `main` routes `history load` here."""
+    load = argparse.ArgumentParser(
+        prog="localkis history load",
+        description="Load bars for the charts into the database: columns timestamp, exchange, symbol, open, "
+                    "high, low, close, volume; one interval per file (1d or 1m); replaces stored bars of the "
+                    "same instrument, interval and start. Load while the server is stopped, or list the file "
+                    "in [market] history.")
+    load.add_argument("file", type=Path, help="a .csv, .parquet or .pq bar file")
+    load.add_argument("--interval", choices=["1d", "1m"], help="the file's interval (default: detected)")
+    load.add_argument("--db", default=DEFAULT_DB, help=f"database URL (default: {DEFAULT_DB})")
+    return load
+
+
 def _load_or_create(path: Path | None) -> tuple[Config, Path, bool]:
     if path is not None:
         return load_config(path), path, False
@@ -168,7 +183,47 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
     return 0
 
 
+def history_load(args: argparse.Namespace) -> int:
+    """`localkis history load FILE`: the bars into the database, with a progress bar on a terminal."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from localkis.domain.bars import Interval
+    from localkis.engine.history import HistoryFileError, load_into
+    from localkis.store import open_store
+
+    try:
+        store = open_store(args.db)
+    except Exception as exc:
+        print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
+        return 2
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task(f"loading {args.file.name}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            counts = load_into(store, args.file, Interval(args.interval) if args.interval else None,
+                               progress=progress)
+    except HistoryFileError as exc:
+        print(f"localkis: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"localkis: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    for (exchange, symbol, interval), count in sorted(counts.items()):
+        print(f"{exchange.value} {symbol} {interval.value}: {count} bars")
+    print(f"loaded {sum(counts.values())} bars from {args.file}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    if words[:2] == ["history", "load"]:
+        return history_load(_history_parser().parse_args(words[2:]))
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)

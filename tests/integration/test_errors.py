@@ -192,8 +192,6 @@ def nccs_params(k: Kis, **changes: str | None) -> dict[str, str]:
 
 
 INQUIRY_CASES: list[Case] = [
-    ("nccs missing OVRS_EXCG_CD", lambda k, o: k.get(NCCS_PATH, "TTTS3018R", nccs_params(k, OVRS_EXCG_CD=None)),
-     Ops.BAD_FIELD, f"{SIZE} [OVRS_EXCG_CD] [0]"),
     ("nccs unknown OVRS_EXCG_CD", lambda k, o: k.get(NCCS_PATH, "TTTS3018R", nccs_params(k, OVRS_EXCG_CD="XXXX")),
      Ops.BAD_MARKET, None),
     ("nccs missing CANO", lambda k, o: k.get(NCCS_PATH, "TTTS3018R", nccs_params(k, CANO=None)),

@@ -28,7 +28,9 @@ def test_quote(world: World, env: Env, excd: str, symb: str, last: str) -> None:
     assert (body["rt_cd"], body["msg_cd"], body["msg1"]) == ("0", codes.QUOTE_OK.code, codes.QUOTE_OK.text)
     assert list(body["output"]) == QUOTE_KEYS
     out = body["output"]
-    assert out["last"] == last and out["base"] == last
+    # base: the previous session's close, from the bars (a fresh server's backfill ends at the configured price)
+    assert out["last"] == last and out["base"] != "" and ("." in out["base"]) == ("." in last)
+    assert int(out["tvol"]) > 0 and int(out["pvol"]) > 0
     assert out["rsym"] == f"D{excd}{symb}"
     assert out["ordy"] != ""
 

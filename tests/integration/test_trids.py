@@ -53,7 +53,13 @@ OTHER_TRS = {"JTTT1002U", "JTTT1006U", "VTTT1006U", "TTTS3018R", "VTTS3018R", "T
              "TTTS6036U", "TTTS6037U", "TTTS6038U", "VTTS6036U", "VTTS6037U", "VTTS6038U",
              # account history and P/L (REST-NEXT §14–§17)
              "TTTS3039R", "VTTS3039R", "TTTC2101R", "VTTC2101R", "CTOS4001R", "VTOS4001R", "CTRP6010R",
-             "VTRP6010R"}
+             "VTRP6010R",
+             # market data (REST-NEXT §7–§13) and python-kis's domestic calls (§18)
+             "HHDFS76200200", "HHDFS76240000", "FHKST03030100", "HHDFS76950200", "HHDFS76200100", "CTPF1702R",
+             "CTOS5011R", "FHKST01010100", "TTTC8434R", "VTTC8434R", "TTTC8036R"}
+# One TR in both environments.
+SHARED_TRS = {"HHDFS00000300", "CTPF1604R", "HHDFS76200200", "HHDFS76240000", "FHKST03030100", "HHDFS76950200",
+              "HHDFS76200100", "CTPF1702R", "CTOS5011R", "FHKST01010100"}
 
 BY_EXCHANGE = {"NASD": INSTRUMENTS["AAPL"], "NYSE": INSTRUMENTS["IBM"], "AMEX": INSTRUMENTS["SPY"],
                "TKSE": INSTRUMENTS["7203"], "SHAA": INSTRUMENTS["600519"], "SEHK": INSTRUMENTS["00700"],
@@ -78,7 +84,7 @@ def test_tr_table_is_exactly_the_documented_trs() -> None:
     assert set(TR_TABLE) == documented | OTHER_TRS
     for tr in documented | OTHER_TRS:
         spec = TR_TABLE[tr]
-        assert spec.env is (None if tr in ("HHDFS00000300", "CTPF1604R") else Env.MOCK if tr[0] == "V" else Env.REAL)
+        assert spec.env is (None if tr in SHARED_TRS else Env.MOCK if tr[0] == "V" else Env.REAL)
 
 
 def test_literal_success_codes() -> None:

@@ -30,6 +30,7 @@ from localkis.client.core import (
 )
 from localkis.client.errors import KisError
 from localkis.client.extended import ExtendedCore, ProfitRow, Reservation, ReservationAck, Transaction
+from localkis.client.market import Bar, OrderBook, PriceDetail, ProductInfo, SettlementDate
 from localkis.client.models import KST, Balance, BuyingPower, Order, OrderAck, Quote
 from localkis.client.transport import TRANSPORT_ERRORS, OnRequest
 from localkis.protocol.apis import TOKEN_PATH
@@ -284,3 +285,38 @@ class AsyncKisClient(ExtendedCore):
                            ) -> list[Transaction]:
         """Fills with settlement dates and commissions (inquire-period-trans), every page."""
         return await self._run(self._transactions_op(start, end, exchange))
+
+    # --- market data --------------------------------------------------------------------------------
+    async def price_detail(self, exchange: Exchange | str, symbol: str) -> PriceDetail:
+        """현재가상세 (HHDFS76200200): OHLC, volume, previous close, 52-week range, tick and lot."""
+        return await self._run(self._price_detail_op(exchange, symbol))
+
+    async def daily_bars(self, exchange: Exchange | str, symbol: str, start: date | None = None,
+                         end: date | None = None, *, period: str = "day") -> list[Bar]:
+        """Daily (or "week"/"month") bars from `start` to `end` (None: as far as one page goes; today),
+        oldest first; dailyprice's pages are followed."""
+        return await self._run(self._daily_bars_op(exchange, symbol, start, end, period))
+
+    async def minute_bars(self, exchange: Exchange | str, symbol: str, count: int = 120, *,
+                          minutes: int = 1) -> list[Bar]:
+        """The latest `count` bars of `minutes` minutes, oldest first; the minute chart's pages are followed."""
+        return await self._run(self._minute_bars_op(exchange, symbol, count, minutes))
+
+    async def order_book(self, exchange: Exchange | str, symbol: str) -> OrderBook:
+        """호가 (HHDFS76200100): bids and asks, best first."""
+        return await self._run(self._order_book_op(exchange, symbol))
+
+    async def product_info(self, exchange: Exchange | str, symbol: str) -> ProductInfo | None:
+        """상품기본정보 (CTPF1702R); None when KIS has no such product on that exchange."""
+        try:
+            return await self._run(self._product_info_op(exchange, symbol))
+        except KisError as exc:
+            if exc.rt_cd == "7":
+                return None
+            raise
+
+    async def holidays(self, trade_date: date) -> list[SettlementDate]:
+        """The markets open on `trade_date` and their settlement dates (countries-holiday, CTOS5011R);
+        empty on a day no market trades."""
+        return await self._run(self._holidays_op(trade_date))
+

@@ -11,14 +11,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from localkis.client.config import ClientConfig
 from localkis.client.errors import ConfigError, KisError, OutcomeUnknown
+from localkis.client.market import Bar
 from localkis.client.models import Balance, Order, OrderAck, OrderType, Quote
 from localkis.client.sync import KisClient
 from localkis.protocol.exchanges import Exchange
@@ -42,7 +43,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `order`, `orders`, `history`, `balance` and `quote` to the main parser's subcommands."""
+    """Add `order`, `orders`, `history`, `balance`, `quote` and `bars` to the main parser's subcommands."""
     common = _common()
 
     order = subparsers.add_parser("order", help="place, revise or cancel an order (KIS client)",
@@ -101,6 +102,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     from localkis.client import cli_extended  # reservations and P/L commands
 
     cli_extended.add_commands(subparsers, common)
+
+    p = subparsers.add_parser("bars", parents=[common], help="a price chart in the terminal (KIS client)",
+                              description="Bars of EXCHANGE SYMBOL, e.g. `localkis bars NASD AAPL --interval 1m`.")
+    p.add_argument("exchange", choices=_EXCHANGES, type=str.upper)
+    p.add_argument("symbol")
+    p.add_argument("--interval", default="1d", choices=sorted(BAR_INTERVALS),
+                   help="1d, 1w, 1mo (dailyprice) or 1m, 5m, 15m, 30m, 60m (minute chart); default 1d")
+    p.add_argument("--count", type=int, default=60, help="bars to show (default 60)")
+    p.set_defaults(_client_cmd=_bars)
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -179,6 +189,44 @@ def _console(stderr: bool = False) -> Any:
     return Console(file=stream, width=None if stream.isatty() else 160, highlight=False)
 
 
+BAR_INTERVALS: dict[str, str | int] = {"1d": "day", "1w": "week", "1mo": "month",
+                                       "1m": 1, "5m": 5, "15m": 15, "30m": 30, "60m": 60}
+
+
+@dataclass(frozen=True, slots=True)
+class BarsView:
+    """What `localkis bars` shows: the bars of one instrument at one interval, oldest first."""
+
+    exchange: str
+    symbol: str
+    interval: str
+    bars: list[Bar]
+
+
+def _bars(kis: KisClient, a: argparse.Namespace) -> BarsView:
+    spec = BAR_INTERVALS[a.interval]
+    count = max(1, a.count)
+    if isinstance(spec, int):
+        bars = kis.minute_bars(a.exchange, a.symbol, count, minutes=spec)
+    else:
+        days = {"day": 1.5, "week": 7, "month": 31}[spec]
+        bars = kis.daily_bars(a.exchange, a.symbol, date.today() - timedelta(days=int(count * days) + 7),
+                              period=spec)[-count:]
+    return BarsView(a.exchange, a.symbol, a.interval, bars)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[Decimal]) -> str:
+    """A one-line chart of `values` (the closes)."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    return "".join(SPARKS[int((v - lo) / span * (len(SPARKS) - 1)) if span else 0] for v in values)
+
+
 def _plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items() if k != "raw"}
@@ -212,6 +260,15 @@ def _render(out: Any, result: Any, args: argparse.Namespace) -> None:
             table.add_column(col, no_wrap=True)
         when = result.ordered_at.strftime("%Y-%m-%d %H:%M:%S") if result.ordered_at else ""
         table.add_row(result.order_no, when, result.tr_id, result.msg1 or "(reconciled from the history)")
+        out.print(table)
+    elif isinstance(result, BarsView):
+        table = Table(title=f"{result.exchange} {result.symbol} {result.interval} ({len(result.bars)} bars)",
+                      caption=sparkline([b.close for b in result.bars]))
+        for col in ("time", "open", "high", "low", "close", "volume"):
+            table.add_column(col, no_wrap=True, justify="left" if col == "time" else "right")
+        for b in result.bars[-20:]:
+            when = b.time.strftime("%Y-%m-%d %H:%M") if isinstance(b.time, datetime) else b.time.isoformat()
+            table.add_row(when, _num(b.open), _num(b.high), _num(b.low), _num(b.close), str(b.volume))
         out.print(table)
     elif isinstance(result, Quote):
         table = Table(title=f"{result.exchange.value} {result.symbol}")

@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 
 import orjson
 
-from localkis.client import calls
+from localkis.client import calls, market
 from localkis.client.calls import ALL_MARKETS, Call
 from localkis.client.config import MOCK_URL, REAL_URL, ClientConfig
 from localkis.client.errors import (
@@ -542,3 +542,67 @@ class ClientCore:
             self.config, start or today - timedelta(days=7), end or today, (symbol or "").strip(),
             calls.to_exchange(exchange, self.env) if exchange is not None else None,
             parse_side(side) if side is not None else None, filled, newest_first)
+
+    # --- market data (client/market.py) ------------------------------------------------------------
+    def _price_detail_op(self, exchange: Exchange | str, symbol: str) -> Op[market.PriceDetail]:
+        ex = calls.to_exchange(exchange, self.env)
+        reply: Reply = yield market.price_detail_call(self.config, ex, symbol.strip())
+        return market.PriceDetail.from_output(ex, symbol.strip(), reply.body.get("output"))
+
+    def _daily_bars_op(self, exchange: Exchange | str, symbol: str, start: date | None, end: date | None,
+                       period: str) -> Op[list[market.Bar]]:
+        """dailyprice pages (100 rows each), stepping BYMD back from the oldest row until `start`."""
+        ex = calls.to_exchange(exchange, self.env)
+        if period not in market.PERIODS:
+            raise ValueError(f"period {period!r}: one of {', '.join(market.PERIODS)}")
+        bars: list[market.Bar] = []
+        by = end
+        for _ in range(MAX_PAGES):
+            reply: Reply = yield market.daily_call(self.config, ex, symbol.strip(), period, by)
+            page = market.daily_bars(reply.body)
+            known = {b.time for b in bars}
+            page = [b for b in page if b.time not in known]
+            if not page:
+                break
+            bars = page + bars
+            oldest = page[0].time
+            assert isinstance(oldest, date)
+            if start is None or oldest <= start:
+                break
+            by = oldest - timedelta(days=1)
+        return [b for b in bars if start is None or b.time >= start]
+
+    def _minute_bars_op(self, exchange: Exchange | str, symbol: str, count: int,
+                        minutes: int) -> Op[list[market.Bar]]:
+        """Minute-chart pages (120 rows each) following NEXT/KEYB until `count` bars."""
+        ex = calls.to_exchange(exchange, self.env)
+        bars: list[market.Bar] = []
+        keyb = ""
+        for _ in range(MAX_PAGES):
+            reply: Reply = yield market.minute_call(self.config, ex, symbol.strip(), minutes,
+                                                    min(120, count - len(bars)), keyb)
+            page = market.minute_bars(reply.body, ex)
+            bars = page + bars
+            out1 = reply.body.get("output1")
+            more = isinstance(out1, dict) and str(out1.get("next", "")) == "1"
+            if not page or not more or len(bars) >= count:
+                break
+            oldest = page[0].time
+            assert isinstance(oldest, datetime)
+            keyb = f"{oldest - timedelta(minutes=minutes):%Y%m%d%H%M%S}"
+        return bars[-count:]
+
+    def _order_book_op(self, exchange: Exchange | str, symbol: str) -> Op[market.OrderBook]:
+        ex = calls.to_exchange(exchange, self.env)
+        reply: Reply = yield market.book_call(self.config, ex, symbol.strip())
+        return market.OrderBook.from_body(ex, symbol.strip(), reply.body)
+
+    def _product_info_op(self, exchange: Exchange | str, symbol: str) -> Op[market.ProductInfo]:
+        ex = calls.to_exchange(exchange, self.env)
+        reply: Reply = yield market.product_call(self.config, ex, symbol.strip())
+        return market.ProductInfo.from_output(ex, symbol.strip(), reply.body.get("output"))
+
+    def _holidays_op(self, trade_date: date) -> Op[list[market.SettlementDate]]:
+        reply: Reply = yield market.holidays_call(self.config, trade_date)
+        rows = reply.body.get("output") or []
+        return [market.SettlementDate.from_row(r) for r in rows] if isinstance(rows, list) else []

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from localkis.domain.book import Level
 from localkis.domain.orders import Order
 from localkis.protocol.orders import AUCTION_TYPES, CLOSE_AUCTION_TYPES, MARKET_PRICE_TYPES, OPEN_AUCTION_TYPES, Side
 
@@ -68,6 +70,23 @@ def on_arrival(order: Order, last_price: Decimal, size_left: int | None) -> Allo
         return None
     fills = _allocate([order], last_price, size_left, at_limit=False)
     return fills[0] if fills else None
+
+
+def walk_book(order: Order, levels: Sequence[Level]) -> list[Allocation]:
+    """The fills of an order arriving against the displayed opposite side (`levels`, best first): level
+    by level at each level's price, up to its size, while the level crosses the order's limit."""
+    if is_auction(order):
+        return []
+    out: list[Allocation] = []
+    left = order.open_quantity
+    for level in levels:
+        if left <= 0 or not crosses(order, level.price):
+            break
+        qty = min(left, level.size)
+        if qty > 0:
+            out.append(Allocation(order, qty, level.price))
+            left -= qty
+    return out
 
 
 def opening_auction(resting: list[Order], price: Decimal) -> list[Allocation]:

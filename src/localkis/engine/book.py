@@ -37,6 +37,7 @@ from localkis.domain import matching
 from localkis.domain.hours import SessionState, compact_date, local_date
 from localkis.domain.orders import Order
 from localkis.engine.fills import Fill, FillEngine
+from localkis.engine.prints import PendingBars
 from localkis.engine.sources import Tick
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
@@ -62,7 +63,7 @@ class _Resting:
 class _Instrument:
     """One instrument's mirrored orders, its two bars and its last trade (in memory)."""
 
-    __slots__ = ("at", "auctions", "buy_bar", "buys", "dirty", "exchange", "minute", "orders", "price",
+    __slots__ = ("at", "auctions", "bars", "buy_bar", "buys", "dirty", "exchange", "minute", "orders", "price",
                  "regular_date", "regular_now", "regular_price", "sell_bar", "sells", "session_date", "size_left",
                  "symbol", "today")
 
@@ -82,6 +83,7 @@ class _Instrument:
         self.regular_price: Decimal | None = None
         self.regular_date = ""
         self.dirty = False  # the last trade in memory is newer than the store's
+        self.bars = PendingBars()  # the fast ticks' prints, not yet in the stored bars
         # The session of the minute of the last fast tick: (regular session?, exchange-local date).
         self.minute: float | None = None
         self.regular_now = False
@@ -295,6 +297,11 @@ class BookTrader:
         if regular:
             entry.regular_price, entry.regular_date = price, today
         entry.dirty = True
+        bars = entry.bars  # PendingBars.add_keyed, inlined: two appends per tick
+        if minute != bars.key:
+            bars.mark(exchange, minute, today)
+        bars.prices.append(price)
+        bars.sizes.append(size or 0)
         return _NO_FILLS
 
     def trade_tick(self, tick: Tick) -> Sequence[Fill]:
@@ -308,6 +315,8 @@ class BookTrader:
                 last = entry.last_trade()
                 if last is not None:
                     tx.set_last_trade(last)
+            if entry.bars:
+                entry.bars.write(tx, entry.exchange, entry.symbol)
             fills = self.engine.on_trade(tx, entry.exchange, entry.symbol, price, size, at)
             stored = tx.last_trade(entry.exchange, entry.symbol)
         except BaseException as exc:
@@ -329,14 +338,16 @@ class BookTrader:
 
     def flush(self) -> int:
         """Write the last trades kept in memory and commit the open group; the number of last trades written."""
-        dirty = [e for e in self.book.entries.values() if e.dirty]
+        dirty = [e for e in self.book.entries.values() if e.dirty or e.bars]
         if dirty:
             tx = self._transaction()
             try:
                 for entry in dirty:
                     last = entry.last_trade()
-                    if last is not None:
+                    if last is not None and entry.dirty:
                         tx.set_last_trade(last)
+                    if entry.bars:
+                        entry.bars.write(tx, entry.exchange, entry.symbol)
             except BaseException as exc:
                 self._abort(exc)
                 raise

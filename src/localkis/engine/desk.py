@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from localkis.domain import place_order, revise_cancel
 from localkis.domain.accounts import Funds, Holding, Position
-from localkis.domain.book import BookParams, BookSnapshot
+from localkis.domain.book import BookParams, BookSnapshot, synthetic_book
 from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
@@ -23,6 +23,7 @@ from localkis.domain.orders import NewOrder, Order, RevisionRequest
 from localkis.domain.profit import DEFAULT_FEES, FeeSchedule
 from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.marketdata import book_snapshot
+from localkis.engine.prints import record_print
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import RevisionKind, Side
 from localkis.store.base import OrderQuery, Store, Transaction
@@ -50,6 +51,9 @@ class DeskSettings:
     branch: str
     enforce_hours: bool
     fees: FeeSchedule = DEFAULT_FEES  # commissions, for the realised P/L
+    # None: an order crossing the last print on arrival fills at its price (up to its size left); a
+    # BookParams: it walks the displayed synthetic book instead (`[market] arrival_fills = "book"`).
+    book: BookParams | None = None
 
 
 class Desk:
@@ -99,7 +103,7 @@ class Desk:
             order = place_order.decide(command, instrument, session, on, account, order_no=tx.next_order_no(),
                                        now=now, branch=self.settings.branch)
             tx.insert_order(order, compact_date(on))
-            return self.engine.on_arrival(tx, order, now)
+            return self._arrive(tx, order, instrument, now)
 
         return work
 
@@ -121,10 +125,21 @@ class Desk:
                                             order_no=tx.next_order_no(), now=now, branch=self.settings.branch)
             tx.save_orders(((original, decision.original), (None, decision.record)), compact_date(on))
             if revise:
-                return self.engine.on_arrival(tx, decision.record, now)
+                return self._arrive(tx, decision.record, instrument, now)
             return decision.record
 
         return work
+
+    def _arrive(self, tx: Transaction, order: Order, instrument: Instrument | None, now: datetime) -> Order:
+        """The fills of an order on arrival: against the last print, or walking the synthetic book."""
+        params = self.settings.book
+        if params is None or instrument is None or not order.is_live:
+            return self.engine.on_arrival(tx, order, now)
+        last = tx.last_trade(order.exchange, order.symbol)
+        book = synthetic_book(order.exchange, last.price if last is not None else instrument.price, params=params,
+                              lot=instrument.board_lot, topix500=instrument.topix500,
+                              on=local_date(order.exchange, now))
+        return self.engine.on_arrival_book(tx, order, book.asks if order.side is Side.BUY else book.bids, now)
 
     def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Work[Order]:
         """A test fill (admin API), through the same path as the fill engine's."""
@@ -133,7 +148,9 @@ class Desk:
             order = tx.load_order_for_update(order_no.zfill(10))
             if order is None:
                 raise LookupError(order_no)
-            return self.engine.apply_fill(tx, order, quantity, price, now)
+            filled = self.engine.apply_fill(tx, order, quantity, price, now)
+            record_print(tx, order.exchange, order.symbol, price, quantity, now)  # a test fill is a trade too
+            return filled
 
         return work
 

@@ -8,15 +8,18 @@ auction orders at a session change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from localkis.domain import matching, orders
 from localkis.domain.accounts import currency_of, settle
+from localkis.domain.book import Level
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.orders import FillError, Order
 from localkis.domain.profit import DEFAULT_FEES, FeeSchedule, realise
+from localkis.engine.prints import record_print
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, Transaction
@@ -63,8 +66,22 @@ class FillEngine:
         if allocation is None:
             return order
         updated = self.apply_fill(tx, order, allocation.quantity, allocation.price, at)
+        if last.size_left is None:  # an unlimited print counted no volume of its own: this fill is a trade
+            record_print(tx, order.exchange, order.symbol, allocation.price, allocation.quantity, at)
         if last.size_left is not None:
             tx.set_last_trade(replace(last, size_left=last.size_left - allocation.quantity))
+        return updated
+
+    def on_arrival_book(self, tx: Transaction, order: Order, levels: Sequence[Level], at: datetime) -> Order:
+        """Fill a just-accepted order against the displayed opposite side of the book, level by level up
+        to each level's size; each fill is a trade of the bars. The rest rests; the last print stays."""
+        updated = order
+        for a in matching.walk_book(order, levels):
+            try:
+                updated = self.apply_fill(tx, updated, a.quantity, a.price, at)
+            except FillError:
+                break  # a sell whose shares are gone: what is left rests
+            record_print(tx, order.exchange, order.symbol, a.price, a.quantity, at)
         return updated
 
     def on_trade(self, tx: Transaction, exchange: Exchange, symbol: str, price: Decimal, size: int | None,
@@ -89,6 +106,8 @@ class FillEngine:
         if auctions and opening:
             self._settle(tx, auctions, matching.opening_auction(auctions, price), at, fills)
         printed = self._settle(tx, crossing, matching.on_print(crossing, price, size), at, fills)[1]
+        # The print's volume: its size, or (an unlimited print) the shares it filled.
+        record_print(tx, exchange, symbol, price, size if size is not None else printed, at)
         tx.set_last_trade(LastTrade(
             exchange, symbol, price, None if size is None else max(0, size - printed), at, today,
             price if regular else (last.regular_price if last else None),

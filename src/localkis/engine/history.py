@@ -34,6 +34,7 @@ from typing import Any
 from localkis.domain.bars import Bar, Interval, day_start
 from localkis.domain.hours import local_date
 from localkis.protocol.exchanges import QUOTE_CODES, Exchange
+from localkis.store.base import Store
 
 HISTORY_COLUMNS = ("timestamp", "exchange", "symbol", "open", "high", "low", "close", "volume")
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
@@ -299,3 +300,16 @@ def read_bars(path: Path, interval: Interval | None = None, *,
                 "time order, once each", path=path, line=n, column="timestamp", value=row.get("timestamp"))
         last[(exchange, symbol)] = (bar.start, n)
         yield HistoryBar(exchange, symbol, interval, bar)
+
+
+def load_into(store: Store, path: Path, interval: Interval | None = None, *,
+              progress: Progress | None = None) -> dict[tuple[Exchange, str, Interval], int]:
+    """Store every bar of a history file, replacing stored bars of the same instrument, interval and start;
+    the number of bars per (exchange, symbol, interval). One transaction: a bad row loads nothing."""
+    counts: dict[tuple[Exchange, str, Interval], int] = {}
+    with store.transaction() as tx:
+        for h in read_bars(path, interval, progress=progress):
+            tx.put_bar(h.exchange, h.symbol, h.interval, h.bar)
+            k = (h.exchange, h.symbol, h.interval)
+            counts[k] = counts.get(k, 0) + 1
+    return counts

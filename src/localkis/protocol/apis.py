@@ -30,6 +30,16 @@ class Api(StrEnum):
     FOREIGN_MARGIN = "foreign-margin"
     INQUIRE_PERIOD_TRANS = "inquire-period-trans"
     INQUIRE_PAYMT_STDR_BALANCE = "inquire-paymt-stdr-balance"
+    PRICE_DETAIL = "price-detail"
+    DAILY_PRICE = "dailyprice"
+    DAILY_CHART_PRICE = "inquire-daily-chartprice"
+    MINUTE_CHART = "inquire-time-itemchartprice"
+    ASKING_PRICE = "inquire-asking-price"
+    PRODUCT_INFO = "search-info-overseas"  # CTPF1702R; the path's last segment is "search-info" as well
+    COUNTRIES_HOLIDAY = "countries-holiday"
+    DOMESTIC_PRICE = "inquire-price"
+    DOMESTIC_BALANCE = "domestic-inquire-balance"  # the path ends in "inquire-balance", as the overseas one
+    DOMESTIC_REVISABLE = "inquire-psbl-rvsecncl"
 
 
 class Endpoint(NamedTuple):
@@ -62,6 +72,18 @@ ENDPOINTS: dict[Api, Endpoint] = {
     Api.FOREIGN_MARGIN: Endpoint("GET", _TRADING + "foreign-margin"),
     Api.INQUIRE_PERIOD_TRANS: Endpoint("GET", _TRADING + "inquire-period-trans"),
     Api.INQUIRE_PAYMT_STDR_BALANCE: Endpoint("GET", _TRADING + "inquire-paymt-stdr-balance"),
+    # Market data (REST-NEXT §7–§13).
+    Api.PRICE_DETAIL: Endpoint("GET", "/uapi/overseas-price/v1/quotations/price-detail"),
+    Api.DAILY_PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/dailyprice"),
+    Api.DAILY_CHART_PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/inquire-daily-chartprice"),
+    Api.MINUTE_CHART: Endpoint("GET", "/uapi/overseas-price/v1/quotations/inquire-time-itemchartprice"),
+    Api.ASKING_PRICE: Endpoint("GET", "/uapi/overseas-price/v1/quotations/inquire-asking-price"),
+    Api.PRODUCT_INFO: Endpoint("GET", "/uapi/overseas-price/v1/quotations/search-info"),
+    Api.COUNTRIES_HOLIDAY: Endpoint("GET", "/uapi/overseas-stock/v1/quotations/countries-holiday"),
+    # The domestic calls python-kis makes in overseas flows (REST-NEXT §18).
+    Api.DOMESTIC_PRICE: Endpoint("GET", "/uapi/domestic-stock/v1/quotations/inquire-price"),
+    Api.DOMESTIC_BALANCE: Endpoint("GET", "/uapi/domestic-stock/v1/trading/inquire-balance"),
+    Api.DOMESTIC_REVISABLE: Endpoint("GET", "/uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl"),
 }
 
 # OAuth and utilities: no TR ID, no gateway token check.

@@ -66,7 +66,7 @@ REVISE_CANCEL_BODY: tuple[FieldSpec, ...] = (
 
 INQUIRE_NCCS_QUERY: tuple[FieldSpec, ...] = (
     *ACCOUNT,
-    _f("OVRS_EXCG_CD", Y, 4),
+    _f("OVRS_EXCG_CD", N, 4),  # blank: every exchange (python-kis's pending_orders() with no country)
     _f("SORT_SQN", N, 2),
     _f("CTX_AREA_FK200", N, 200),
     _f("CTX_AREA_NK200", N, 200),

@@ -8,6 +8,7 @@ from localkis.protocol.apis import Api
 from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.exchanges import Market
 from localkis.protocol.orders import Side
+from localkis.protocol.quotations import QUOTE_TRS
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class TrSpec:
     side: Side | None = None
     alias_of: str | None = None  # a legacy/compatibility name of another TR
     needs_switch: str | None = None  # config switch that must be on for this TR to be accepted
+    in_mock: bool = True  # False: KIS's mock lacks it; mock apps get it only while strict_mock is off
 
 
 _M = Market
@@ -113,6 +115,13 @@ def _build() -> dict[str, TrSpec]:
     add(TrSpec("VTOS4001R", Api.INQUIRE_PERIOD_TRANS, Env.MOCK, needs_switch="!strict_mock"))
     add(TrSpec("CTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.REAL))
     add(TrSpec("VTRP6010R", Api.INQUIRE_PAYMT_STDR_BALANCE, Env.MOCK, needs_switch="!strict_mock"))
+    # Market data: one TR for both environments (REST-NEXT §1.1); most are not in KIS's mock.
+    for quote in QUOTE_TRS:
+        add(TrSpec(quote.tr_id, Api(quote.api.value), None, in_mock=quote.in_mock))
+    add(TrSpec("FHKST01010100", Api.DOMESTIC_PRICE, None))
+    add(TrSpec("TTTC8434R", Api.DOMESTIC_BALANCE, Env.REAL))
+    add(TrSpec("VTTC8434R", Api.DOMESTIC_BALANCE, Env.MOCK))
+    add(TrSpec("TTTC8036R", Api.DOMESTIC_REVISABLE, Env.REAL))  # python-kis skips it in mock mode
     return table
 
 

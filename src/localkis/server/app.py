@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -17,9 +19,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
+from localkis.domain.book import BookParams
 from localkis.domain.hours import MarketHours
+from localkis.engine.charts import BackfillSettings, Charts
 from localkis.engine.daytime import DaytimeDesk
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.history import load_into
 from localkis.engine.ledger import Ledger
 from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
@@ -38,6 +43,7 @@ from localkis.server.routes.admin import AdminRoutes
 from localkis.server.routes.daytime import DaytimeRoutes
 from localkis.server.routes.history import HistoryRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
+from localkis.server.routes.marketdata import MarketDataRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
@@ -102,9 +108,11 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     limits = {Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second}
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
+    m = config.market
+    book = BookParams(m.book_levels, m.book_spread_ticks, m.book_size)
     desk = Desk(store, hours, instruments_of(config),
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
-                             fees=config.fees.schedule()))
+                             fees=config.fees.schedule(), book=book if m.arrival_fills == "book" else None))
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
@@ -113,6 +121,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     reservation_routes = ReservationRoutes(reservation_desk, store)
     daytime_routes = DaytimeRoutes(DaytimeDesk(desk), store)
     history_routes = HistoryRoutes(Ledger(desk), store)
+    charts = Charts(store, hours, BackfillSettings(m.backfill_days, m.backfill_minute_days, config.engine.seed))
+    market = MarketDataRoutes(desk, store, charts, book)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
         Api.REVISE_CANCEL: orders.revise_cancel,
@@ -121,7 +131,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.INQUIRE_BALANCE: accounts.inquire_balance,
         Api.INQUIRE_PSAMOUNT: accounts.inquire_psamount,
         Api.INQUIRE_PRESENT_BALANCE: accounts.inquire_present_balance,
-        Api.PRICE: quotations.price,
+        Api.PRICE: market.price,
         Api.SEARCH_INFO: quotations.search_info,
         Api.ORDER_RESV: reservation_routes.reserve,
         Api.ORDER_RESV_CCNL: reservation_routes.cancel,
@@ -132,6 +142,16 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Api.FOREIGN_MARGIN: history_routes.foreign_margin,
         Api.INQUIRE_PERIOD_TRANS: history_routes.period_trans,
         Api.INQUIRE_PAYMT_STDR_BALANCE: history_routes.paymt_stdr_balance,
+        Api.PRICE_DETAIL: market.price_detail,
+        Api.DAILY_PRICE: market.daily_price,
+        Api.DAILY_CHART_PRICE: market.daily_chart_price,
+        Api.MINUTE_CHART: market.minute_chart,
+        Api.ASKING_PRICE: market.asking_price,
+        Api.PRODUCT_INFO: market.product_info,
+        Api.COUNTRIES_HOLIDAY: market.countries_holiday,
+        Api.DOMESTIC_PRICE: market.domestic_price,
+        Api.DOMESTIC_BALANCE: market.domestic_balance,
+        Api.DOMESTIC_REVISABLE: market.domestic_revisable,
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}
@@ -170,6 +190,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         for a in config.accounts:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
+        for path in config.market.history:  # `[market] history`: bar files, reloaded (upserted) on each start
+            counts = await to_thread.run_sync(load_into, store, Path(path))
+            log.info("history %s: %d bars", path, sum(counts.values()))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},

@@ -115,6 +115,20 @@ class EngineSection(_Model):
         return value
 
 
+class MarketSection(_Model):
+    """Market data (`[market]`): the book's synthetic depth, the history a fresh server starts with."""
+
+    backfill_days: int = Field(default=250, ge=0, le=2000)  # daily bars before the first print
+    backfill_minute_days: int = Field(default=5, ge=0, le=30)  # sessions of 1-minute bars before it
+    book_levels: int = Field(default=10, ge=1, le=50)
+    book_spread_ticks: int = Field(default=2, ge=1)
+    book_size: int = Field(default=100, ge=1)  # shares per synthetic level (rounded up to whole lots)
+    history: list[str] = Field(default_factory=list)  # bar files (CSV/Parquet) loaded at start
+    # How an order that is marketable on arrival fills: "last" at the last print's price (up to its size),
+    # "book" walking the displayed synthetic book level by level.
+    arrival_fills: Literal["last", "book"] = "last"
+
+
 def instrument_key(text: str) -> tuple[Exchange, str]:
     """`"NASD:AAPL"` → (Exchange.NASD, "AAPL"); ValueError naming the problem otherwise."""
     code, sep, symbol = text.partition(":")
@@ -149,6 +163,7 @@ class Config(_Model):
     accounts: list[AccountSection] = Field(default_factory=list)
     instruments: list[InstrumentSection] = Field(default_factory=list)
     fees: FeesSection = FeesSection()
+    market: MarketSection = MarketSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -195,4 +195,6 @@ class KisGateway:
             on = bool(getattr(self.switches, name))
             if on == spec.needs_switch.startswith("!"):
                 raise MessageError(codes.NOT_IN_MOCK)
+        if not spec.in_mock and app.env is Env.MOCK and self.switches.strict_mock:
+            raise MessageError(codes.NOT_IN_MOCK)
         return spec

@@ -6,6 +6,7 @@ from typing import Any
 
 from localkis.protocol.apis import ENDPOINTS, TOKEN_PATH, Api
 from localkis.protocol.fields import API_FIELDS, HEADERS, FieldSpec
+from localkis.protocol.market_apis import MARKET_API_FIELDS
 from localkis.protocol.trids import TR_TABLE
 
 _EXAMPLES: dict[Api, dict[str, str]] = {
@@ -62,7 +63,7 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
                             "rt_cd": "1", "msg1": "유효하지 않은 token 입니다.", "msg_cd": "EGW00121"}}}},
             },
         }
-        fields = API_FIELDS[api]
+        fields = API_FIELDS[api] if api in API_FIELDS else MARKET_API_FIELDS[api]
         if method == "POST":
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"type": "object", "required": [f.name for f in fields if f.required],

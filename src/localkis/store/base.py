@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from anyio import to_thread
 
 from localkis.domain.accounts import Funds, Holding, Position
+from localkis.domain.bars import Bar, Interval
 from localkis.domain.orders import Order
 from localkis.domain.profit import FillRecord, Realised
 from localkis.domain.reservations import Reservation
@@ -167,6 +168,16 @@ class Transaction(Protocol):
 
     def account_fills(self, account: str, since: datetime, until: datetime) -> list[FillRecord]:
         """The account's fills in [since, until), oldest first."""
+
+    def bar(self, exchange: Exchange, symbol: str, interval: Interval, start: datetime) -> Bar | None:
+        """The stored bar of an instrument starting at `start`."""
+
+    def put_bar(self, exchange: Exchange, symbol: str, interval: Interval, bar: Bar) -> None:
+        """Insert or replace the bar keyed by (instrument, interval, bar.start)."""
+
+    def bars(self, exchange: Exchange, symbol: str, interval: Interval, *, until: datetime | None = None,
+             limit: int | None = None) -> list[Bar]:
+        """Stored bars oldest first: those starting at or before `until`, the newest `limit` of them."""
 
 
 T = TypeVar("T")

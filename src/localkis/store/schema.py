@@ -223,4 +223,23 @@ MIGRATIONS: list[Migration] = [
     Migration(8, [reservations.TABLE, *reservations.INDEXES]),
     # Realised P/L, one row per sell fill, written when the fill settles.
     Migration(9, [profit.TABLE, *profit.INDEXES]),
+    Migration(10, [
+        # OHLCV bars of every instrument at 1 minute and 1 day, updated by each print in its transaction
+        # (O(1): one row per interval). `start` is the bar's first instant as UTC ISO text (text order is
+        # time order); `day` the exchange-local session date.
+        """CREATE TABLE bars (
+            exchange TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            bar_interval TEXT NOT NULL,
+            start TEXT NOT NULL,
+            day TEXT NOT NULL,
+            open TEXT NOT NULL,
+            high TEXT NOT NULL,
+            low TEXT NOT NULL,
+            close TEXT NOT NULL,
+            volume BIGINT NOT NULL,
+            amount TEXT NOT NULL,
+            PRIMARY KEY (exchange, symbol, bar_interval, start)
+        )""",
+    ]),
 ]

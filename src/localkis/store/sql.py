@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from localkis.domain.accounts import NO_FUNDS, NO_HOLDING, Funds, Holding, Position, holds
+from localkis.domain.bars import Bar, Interval
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
@@ -377,3 +378,37 @@ class SqlTransaction(ReservationRows, RealisedRows, ABC):
         rows = self._x("SELECT exchange, symbol FROM last_trades").fetchall()
         found = [self.last_trade(Exchange(e), str(s)) for e, s in rows]
         return [t for t in found if t is not None]
+
+    # --- bars --------------------------------------------------------------------------------------
+    def bar(self, exchange: Exchange, symbol: str, interval: Interval, start: datetime) -> Bar | None:
+        row = self._x("SELECT start, day, open, high, low, close, volume, amount FROM bars WHERE exchange = ?"
+                      " AND symbol = ? AND bar_interval = ? AND start = ?",
+                      (exchange.value, symbol, interval.value, utc_text(start))).fetchone()
+        return None if row is None else _bar_from_row(row)
+
+    def put_bar(self, exchange: Exchange, symbol: str, interval: Interval, bar: Bar) -> None:
+        self._x("INSERT INTO bars (exchange, symbol, bar_interval, start, day, open, high, low, close, volume,"
+                " amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (exchange, symbol, bar_interval,"
+                " start) DO UPDATE SET day = excluded.day, open = excluded.open, high = excluded.high,"
+                " low = excluded.low, close = excluded.close, volume = excluded.volume, amount = excluded.amount",
+                (exchange.value, symbol, interval.value, utc_text(bar.start), bar.day.isoformat(), str(bar.open),
+                 str(bar.high), str(bar.low), str(bar.close), bar.volume, str(bar.amount)))
+
+    def bars(self, exchange: Exchange, symbol: str, interval: Interval, *, until: datetime | None = None,
+             limit: int | None = None) -> list[Bar]:
+        sql = ("SELECT start, day, open, high, low, close, volume, amount FROM bars WHERE exchange = ?"
+               " AND symbol = ? AND bar_interval = ?")
+        args: list[Any] = [exchange.value, symbol, interval.value]
+        if until is not None:
+            sql += " AND start <= ?"
+            args.append(utc_text(until))
+        sql += " ORDER BY start DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_bar_from_row(r) for r in self._x(sql, args).fetchall()][::-1]
+
+
+def _bar_from_row(row: Sequence[Any]) -> Bar:
+    return Bar(datetime.fromisoformat(row[0]), date.fromisoformat(row[1]), Decimal(row[2]), Decimal(row[3]),
+               Decimal(row[4]), Decimal(row[5]), int(row[6]), Decimal(row[7]))

@@ -22,7 +22,7 @@ ASCENDING = "DS"  # SORT_SQN "DS" lists by ascending order number; anything else
 @dataclass(frozen=True, slots=True)
 class NccsQuery:
     account: str
-    exchange: Exchange  # NASD: every US venue (B6)
+    exchange: Exchange | None  # NASD: every US venue (B6); None (blank): every exchange
     sort: str = ASCENDING
     after: str | None = None  # the last order number of the previous page
 
@@ -32,14 +32,16 @@ class NccsQuery:
 
 
 def decode(fields: Mapping[str, str]) -> NccsQuery:
-    exchange = parse_exchange(fields["OVRS_EXCG_CD"])
-    if exchange is None:
+    code = fields["OVRS_EXCG_CD"].strip()
+    exchange = parse_exchange(code) if code else None
+    if code and exchange is None:
         raise OpsError(Ops.BAD_MARKET)
     return NccsQuery(account_of(fields), exchange, fields["SORT_SQN"], order_after(fields[NK200]))
 
 
 def encode(query: NccsQuery, fk: str = "", nk: str = "") -> dict[str, str]:
-    return {**account_fields(query.account), "OVRS_EXCG_CD": query.exchange.value, "SORT_SQN": query.sort,
+    return {**account_fields(query.account), "OVRS_EXCG_CD": query.exchange.value if query.exchange else "",
+            "SORT_SQN": query.sort,
             "CTX_AREA_FK200": fk, "CTX_AREA_NK200": nk}
 
 
@@ -56,7 +58,8 @@ def render(query: NccsQuery, rows: list[tuple[Order, str]], name_of: Callable[[O
     """A page from up to PAGE_SIZE + 1 listed (order, local date) rows: the body and its tr_cont."""
     more = len(rows) > PAGE_SIZE
     page = rows[:PAGE_SIZE]
-    head = "{CANO}^{ACNT_PRDT_CD}^".format(**account_fields(query.account)) + query.exchange.value + "^"
+    code = query.exchange.value if query.exchange else ""
+    head = "{CANO}^{ACNT_PRDT_CD}^".format(**account_fields(query.account)) + code + "^"
     fk = cursor(f"{head}{query.sort}^")
     nk = cursor(f"{head}{page[-1][0].order_no}^" if more else "")
     body = ok(codes.INQUIRY_OK if page else codes.INQUIRY_EMPTY, ctx_area_fk200=fk, ctx_area_nk200=nk,

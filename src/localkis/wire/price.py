@@ -38,18 +38,21 @@ def query_for(exchange: Exchange, symbol: str) -> PriceQuery:
     return PriceQuery(EXCHANGES[exchange].quote_code, symbol)
 
 
-def render(query: PriceQuery, instrument: Instrument | None, last: Decimal | None) -> dict[str, object]:
-    """`last` is the last print (None: none yet); the configured price is the base ("previous close").
+def render(query: PriceQuery, instrument: Instrument | None, last: Decimal | None, *, base: Decimal | None = None,
+           volume: int = 0, amount: Decimal = Decimal(0), previous_volume: int = 0) -> dict[str, object]:
+    """`last` is the last print (None: none yet); `base` the previous session's close (None: the configured
+    price); `volume`/`amount` the latest session's, `previous_volume` the session's before it.
     KIS answers an unknown EXCD/SYMB with a blank output, not an error."""
     if instrument is None:
         return ok(codes.QUOTE_OK, output=dict.fromkeys(KEYS, ""))
     places = QUOTE_PLACES[EXCHANGES[instrument.exchange].market]
-    base = instrument.price
+    base = base if base is not None else instrument.price
     price = last if last is not None else base
     diff = price - base
     sign = "2" if diff > 0 else "5" if diff < 0 else "3"
     rate = (diff / base * 100).quantize(Decimal("0.01"))
     return ok(codes.QUOTE_OK, output={
-        "rsym": f"D{query.quote_code}{query.symbol}", "zdiv": str(places), "base": fixed(base, places), "pvol": "0",
+        "rsym": f"D{query.quote_code}{query.symbol}", "zdiv": str(places), "base": fixed(base, places),
+        "pvol": str(previous_volume),
         "last": fixed(price, places), "sign": sign, "diff": fixed(abs(diff), places), "rate": f"{rate:f}",
-        "tvol": "0", "tamt": "0", "ordy": "매수가능"})
+        "tvol": str(volume), "tamt": fixed(amount, 0), "ordy": "매수가능"})

@@ -24,7 +24,8 @@ class InquiryRoutes:
     async def inquire_nccs(self, ctx: Context) -> KisResponse:
         q = inquire_nccs.decode(ctx.query(inquire_nccs.FIELDS))
         rows = await read(self.store, self.desk.list_orders, OrderQuery(
-            q.account, exchanges=inquiry_scope(q.exchange), live_only=True, after=q.after, descending=q.descending,
+            q.account, exchanges=inquiry_scope(q.exchange) if q.exchange else None, live_only=True, after=q.after,
+            descending=q.descending,
             limit=inquire_nccs.PAGE_SIZE + 1))
         body, tr_cont = inquire_nccs.render(q, rows, self._name)
         return ctx.reply(body, tr_cont)

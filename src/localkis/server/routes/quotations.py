@@ -1,25 +1,18 @@
-"""Quotations: 현재체결가 (price) and the product info python-kis reads (search-info)."""
+"""Quotations: the product info python-kis reads (search-info); 현재체결가 (price) is in `marketdata`."""
 
 from __future__ import annotations
 
 from localkis.engine.desk import Desk
 from localkis.server.gateway import Context
 from localkis.server.responses import KisResponse
-from localkis.store.base import Store, read
-from localkis.wire import price, search_info
+from localkis.store.base import Store
+from localkis.wire import search_info
 
 
 class QuotationRoutes:
     def __init__(self, desk: Desk, store: Store) -> None:
         self.desk = desk
         self.store = store
-
-    async def price(self, ctx: Context) -> KisResponse:
-        q = price.decode(ctx.query(price.FIELDS))
-        exchange = q.exchange
-        instrument = self.desk.instruments.get((exchange, q.symbol)) if exchange else None
-        last = await read(self.store, self.desk.last_price, exchange, q.symbol) if exchange and instrument else None
-        return ctx.reply(price.render(q, instrument, last), "D")
 
     async def search_info(self, ctx: Context) -> KisResponse:
         q = search_info.decode(ctx.query(search_info.FIELDS))
