@@ -23,7 +23,7 @@ from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
-from localkis.server.clock import Clock
+from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
@@ -86,6 +86,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
     server = config.server
     clock = Clock(server.clock)
+    if restore_clock(clock, store, server.clock):
+        log.info("server clock as last set through the admin API: %s", clock.now().isoformat())
     today = clock.now().date()
     started = time.perf_counter()
     hours = MarketHours(today - timedelta(days=400), today + timedelta(days=800), japan_close=server.japan_close)
@@ -117,7 +119,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     routes = [Route(path, routed(endpoint), methods=[method]) for (method, path), endpoint in fast.items()]
 
     oauth = OAuthRoutes(apps, tokens, clock, store)
-    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts))
+    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
+                        pinned=server.clock)
     routes += [
         Route(TOKEN_PATH, oauth.token_p, methods=["POST"]),
         Route(REVOKE_PATH, oauth.revoke_p, methods=["POST"]),

@@ -104,6 +104,11 @@ class Transaction(Protocol):
 
     def set_last_token_request(self, appkey: str, at: datetime) -> None: ...
 
+    def setting(self, name: str) -> str | None:
+        """A server setting kept across restarts (e.g. the admin-set clock), or None."""
+
+    def set_setting(self, name: str, value: str) -> None: ...
+
     def ensure_account(self, number: str, cash: dict[str, Decimal],
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool: ...
 

@@ -218,4 +218,8 @@ MIGRATIONS: list[Migration] = [
         f"UPDATE orders SET price_units = FLOOR(price::numeric * 10000)::bigint WHERE {LIVE_ORDER}",
         *ORDERS_INDEXES_V7,
     ], backfill=backfill_running_totals),
+    Migration(8, [
+        # Server settings that outlive a restart: the clock as last set through the admin API.
+        "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]),
 ]

@@ -255,6 +255,14 @@ class SqlTransaction(ABC):
             "INSERT INTO token_requests (appkey, last_at) VALUES (?, ?)"
             " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, utc_text(at)))
 
+    def setting(self, name: str) -> str | None:
+        row = self._x("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._x("INSERT INTO settings (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
     # --- accounts ----------------------------------------------------------------------------------
     def ensure_account(self, number: str, cash: dict[str, Decimal],
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool:

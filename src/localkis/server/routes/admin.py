@@ -18,7 +18,7 @@ from localkis.domain.orders import FillError
 from localkis.engine.desk import Desk
 from localkis.protocol.exchanges import parse_exchange
 from localkis.protocol.fields import CURRENCIES
-from localkis.server.clock import Clock
+from localkis.server.clock import Clock, save_clock
 from localkis.server.responses import kis_response
 from localkis.store.base import Store, read
 from localkis.wire.errors import WireError
@@ -37,7 +37,9 @@ AdminHandler = Callable[[Request], Awaitable[dict[str, object]]]
 
 
 class AdminRoutes:
-    def __init__(self, desk: Desk, store: Store, clock: Clock, admin_token: str, accounts: tuple[str, ...]) -> None:
+    def __init__(self, desk: Desk, store: Store, clock: Clock, admin_token: str, accounts: tuple[str, ...],
+                 *, pinned: datetime | None = None) -> None:
+        self.pinned = pinned  # the config's `clock`, kept with a saved setting (server.clock.save_clock)
         self.desk = desk
         self.store = store
         self.clock = clock
@@ -165,6 +167,7 @@ class AdminRoutes:
                     self.clock.advance(timedelta(seconds=float(body["advance_seconds"])))
             except (WireError, ValueError, TypeError) as exc:
                 raise AdminError(400, f"bad clock request: {exc}") from None
+            await self.store.run(save_clock(self.clock, self.pinned))  # it survives a restart
         return {"now": kst(self.clock.now()).isoformat()}
 
     def _known_account(self, request: Request) -> str:
