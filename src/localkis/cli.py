@@ -14,6 +14,9 @@ from localkis.server.config import AppSection, Config, ConfigError, demo_config_
 
 DEFAULT_CONFIG = Path("localkis.toml")
 DEFAULT_DB = "sqlite:///./localkis.db"
+# python-kis 2.1.6 imports typing_extensions without declaring it as a dependency.
+PYKIS_INSTALL = "pip install python-kis==2.1.6 typing_extensions"
+SAMPLES_USER_AGENT = "Mozilla/5.0 (localkis)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +68,7 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
     real = next((a for a in config.apps if a.env.value == "real"), None)
     mock = next((a for a in config.apps if a.env.value == "mock"), None)
     if show_secrets and (real or mock):
-        lines += ["python-kis (pip install python-kis==2.1.6):", *pykis_snippet(base_url, real, mock)]
+        lines += [f"python-kis ({PYKIS_INSTALL}):", *pykis_snippet(base_url, real, mock)]
         lines += ["", "official samples (~/KIS/config/kis_devlp.yaml):"]
         if real:
             lines += [f"  my_app: \"{real.appkey}\"", f"  my_sec: \"{real.appsecret}\"",
@@ -73,26 +76,32 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
         if mock:
             lines += [f"  paper_app: \"{mock.appkey}\"", f"  paper_sec: \"{mock.appsecret}\"",
                       f"  my_paper_stock: \"{(mock.accounts or ['50012345-01'])[0].split('-')[0]}\""]
-        lines += ["  my_prod: \"01\"", f"  prod: \"{base_url}\"", f"  vps: \"{base_url}\"", ""]
+        # Every key the official kis_auth.py reads (my_agent at import, my_htsid and ops/vops later).
+        ws_url = "ws://" + base_url.split("://", 1)[-1]
+        lines += ["  my_htsid: \"localkis\"", "  my_prod: \"01\"", f"  my_agent: \"{SAMPLES_USER_AGENT}\"",
+                  f"  prod: \"{base_url}\"", f"  ops: \"{ws_url}\"", f"  vps: \"{base_url}\"",
+                  f"  vops: \"{ws_url}\"", ""]
     return "\n".join(lines)
 
 
 def pykis_snippet(base_url: str, real: AppSection | None, mock: AppSection | None) -> list[str]:
-    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains)."""
+    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains).
+    `keep_token=True` is python-kis's own token cache (~/.pykis): a bot re-run within a minute reuses its
+    token instead of meeting the one-token-per-minute limit (EGW00133)."""
     lines = ["  import pykis.kis",
              f"  pykis.kis.REAL_DOMAIN = pykis.kis.VIRTUAL_DOMAIN = {base_url!r}",
              "  from pykis import PyKis"]
     if real is not None:
         acct = real.accounts[0] if real.accounts else "12345678-01"
         lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
-                  f"              secretkey={real.appsecret!r}, keep_token=False, use_websocket=False)"]
+                  f"              secretkey={real.appsecret!r}, keep_token=True, use_websocket=False)"]
         if mock is not None:
             # python-kis's virtual mode also needs the real app: quotes always go to the real domain.
             macct = mock.accounts[0] if mock.accounts else "50012345-01"
             lines += [f"  vkis = PyKis(id='localkis', account={macct!r}, appkey={real.appkey!r},",
                       f"               secretkey={real.appsecret!r}, virtual_id='localkis',",
                       f"               virtual_appkey={mock.appkey!r}, virtual_secretkey={mock.appsecret!r},",
-                      "               keep_token=False, use_websocket=False)"]
+                      "               keep_token=True, use_websocket=False)"]
     return lines
 
 
