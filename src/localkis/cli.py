@@ -6,10 +6,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from localkis import admincli
 from localkis.client import cli as client_cli
+from localkis.domain.hours import KST, MarketHours, SessionState
+from localkis.domain.openings import all_markets
+from localkis.protocol.exchanges import Market
 from localkis.server.config import AppSection, Config, ConfigError, demo_config_text, load_config, new_admin_token
 
 DEFAULT_CONFIG = Path("localkis.toml")
@@ -55,7 +60,7 @@ def _load_or_create(path: Path | None) -> tuple[Config, Path, bool]:
 
 
 def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *, show_secrets: bool,
-           created: bool) -> str:
+           created: bool, markets: list[str] | None = None) -> str:
     lines = ["", "localkis — KIS Open API (overseas stocks) on " + base_url,
              f"config: {config_path.resolve()}" + ("  (created now with demo credentials)" if created else ""),
              f"admin token: {admin_token}", ""]
@@ -81,6 +86,7 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
         lines += ["  my_htsid: \"localkis\"", "  my_prod: \"01\"", f"  my_agent: \"{SAMPLES_USER_AGENT}\"",
                   f"  prod: \"{base_url}\"", f"  ops: \"{ws_url}\"", f"  vps: \"{base_url}\"",
                   f"  vops: \"{ws_url}\"", ""]
+    lines += markets or []
     return "\n".join(lines)
 
 
@@ -103,6 +109,37 @@ def pykis_snippet(base_url: str, real: AppSection | None, mock: AppSection | Non
                       f"               virtual_appkey={mock.appkey!r}, virtual_secretkey={mock.appsecret!r},",
                       "               keep_token=True, use_websocket=False)"]
     return lines
+
+
+def market_lines(hours: MarketHours, now: datetime, *, enforced: bool) -> list[str]:
+    """Which markets take orders now and when each next opens, with the two ways round closed hours."""
+    if not enforced:
+        return ['market hours: ignored (market_hours = "ignore"): orders are accepted at any hour', ""]
+    statuses = all_markets(hours, now)
+    lines = [f"markets at {now.astimezone(KST):%Y-%m-%d %H:%M} KST (server clock):"]
+    for st in statuses:
+        if st.state is SessionState.REGULAR:
+            text = "open"
+        else:
+            after = f", next opens {st.next_open:%Y-%m-%d %H:%M} KST" if st.next_open else ""
+            text = f"closed ({st.state.value.replace('_', ' ')}{after})"
+            if st.state in (SessionState.PRE_MARKET, SessionState.AFTER_MARKET):
+                text = f"{st.state.value.replace('_', ' ')}: real apps' orders accepted, mock apps' refused{after}"
+        lines.append(f"  {st.market.value:<3} {st.exchange.value:<5} {text}")
+    if not all(st.state is SessionState.REGULAR for st in statuses):
+        us = next((st for st in statuses if st.market is Market.US), statuses[0])
+        at = (us.next_open or now) + timedelta(minutes=15)
+        lines += ["Orders for a closed market are refused (real APBK0918; mock 40570000, 40580000 or 40100000).",
+                  'To trade at any hour, set market_hours = "ignore" under [server] in the config and restart,',
+                  "or move the server clock:",
+                  f"  localkis clock set {at.astimezone(KST).isoformat(timespec='seconds')}   "
+                  "(localkis clock set now: back to real time)"]
+    return [*lines, ""]
+
+
+def _markets_now(app: Any, config: Config) -> list[str]:
+    hours: MarketHours = app.state.hours
+    return market_lines(hours, app.state.clock.now(), enforced=config.server.market_hours == "enforce")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -140,7 +177,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(config, store, admin_token=admin_token)
     base_url = f"http://{args.host}:{args.port}"
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
-                 created=created), flush=True)
+                 created=created, markets=_markets_now(app, config)), flush=True)
     try:
         # httptools with standard header names Title-Cased: the official samples crash on a lowercase
         # hyphenated response header (PROTOCOL §3, B7), and uvicorn's own httptools writer lowercases them.
@@ -169,8 +206,14 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
     os.environ.update(LOCALKIS_CONFIG=str(config_path.resolve()), LOCALKIS_DB=args.db,
                       LOCALKIS_ADMIN_TOKEN=admin_token)
     base_url = f"http://{args.host}:{args.port}"
+    from localkis.server.clock import Clock
+
+    clock = Clock(config.server.clock)  # the workers' clock (a clock set through the admin API aside)
+    today = clock.now().date()
+    hours = MarketHours(today - timedelta(days=2), today + timedelta(days=20), japan_close=config.server.japan_close)
+    markets = market_lines(hours, clock.now(), enforced=config.server.market_hours == "enforce")
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
-                 created=created), flush=True)
+                 created=created, markets=markets), flush=True)
     uvicorn.run("localkis.server.asgi:app_from_env", factory=True, workers=args.workers, host=args.host,
                 port=args.port, http="localkis.server.http:KisHttpToolsProtocol", loop="uvloop",
                 log_level=args.log_level, access_log=False, server_header=False, proxy_headers=False)

@@ -62,6 +62,7 @@ def test_the_printed_snippet_runs_twice_within_a_minute_under_the_token_limit(tm
                            cash_usd="100000.00").replace("token_issue_limit = false", "token_issue_limit = true")
     with running_server(config, tmp_path, admin_token=admin_token, extra_args=["--show-credentials"]) as server:
         snippet = _snippet(server.log())
+        assert "market hours: ignored" in server.log()  # the banner's market lines (defect 3)
         for attempt in (1, 2):
             run = _run_snippet(snippet, tmp_path)
             assert run.returncode == 0 and "BOUGHT" in run.stdout, f"run {attempt}: {run.stderr[-3000:]}"

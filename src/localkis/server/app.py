@@ -156,4 +156,5 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
+    app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
     return KisApp(app, fast)
