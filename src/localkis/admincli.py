@@ -1,15 +1,18 @@
 """The admin commands of the `localkis` CLI: they drive a running server through its admin HTTP API.
 
-    localkis price set NASD AAPL 190.12 [--size N]
+    localkis price set AAPL 190.12 [-x NASD] [--size N]
     localkis replay FILE [--speed 1|60|max]
     localkis accounts list | accounts show NUMBER
     localkis deposit NUMBER USD 1000
-    localkis position set NUMBER NASD AAPL 10 [--avg-price P]
-    localkis clock show | clock set ISO [--frozen] | clock advance SECONDS
+    localkis position set NUMBER AAPL 10 [-x NASD] [--avg-price P]
+    localkis clock | clock show | clock set ISO|now [--frozen] | clock advance SECONDS
 
-Every command takes `--url` (default http://127.0.0.1:8080) and `--admin-token` (default: the
-environment variable LOCALKIS_ADMIN_TOKEN, then `admin_token` in ./localkis.toml). Failures print one
-line on stderr and exit with status 1 (the server said no, or cannot be reached) or 2 (bad usage).
+The exchange is `-x/--exchange` (default NASD) as in the client commands; the older positional forms
+(`price set NASD AAPL 190.12`, `position set NUMBER NASD AAPL 10`) are still accepted. Every command
+takes `--url` (default http://127.0.0.1:8080) and `--admin-token` (default: the environment variable
+LOCALKIS_ADMIN_TOKEN, then `admin_token` in $LOCALKIS_CONFIG or the nearest localkis.toml in the working
+directory or a parent). Failures print one line on stderr and exit with status 1 (the server said no,
+or cannot be reached) or 2 (bad usage).
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from localkis.client.config import find_localkis_toml
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 TOKEN_ENV = "LOCALKIS_ADMIN_TOKEN"
@@ -88,6 +94,35 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+EXCHANGE_CODES = ("NASD", "NYSE", "AMEX", "SEHK", "SHAA", "SZAA", "TKSE", "HASE", "VNSE")
+
+
+def _exchange(text: str) -> str:
+    code = text.upper()
+    if code not in EXCHANGE_CODES:
+        raise argparse.ArgumentTypeError(f"unknown exchange {text!r} (one of {', '.join(EXCHANGE_CODES)})")
+    return code
+
+
+def _clock_time(text: str) -> str:
+    """An ISO 8601 time with its UTC offset, or `now` (real time)."""
+    if text.lower() == "now":
+        return datetime.now(UTC).isoformat()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-11-25T23:45:00+09:00, "
+                                         "or 'now'") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs its UTC offset, e.g. {text}+09:00")
+    return moment.isoformat()
+
+
+def _add_exchange(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exchange", "-x", type=_exchange, default="NASD",
+                        help="order-side exchange code: " + " ".join(EXCHANGE_CODES) + " (default: NASD)")
+
+
 def _connection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=DEFAULT_URL, help=f"the server's base URL (default: {DEFAULT_URL})")
     parser.add_argument("--admin-token", help=f"the server's admin token (default: ${TOKEN_ENV}, then "
@@ -101,14 +136,15 @@ def add_commands(sub: Any) -> None:
                            description="Record a trade print: resting orders it crosses fill (size permitting) "
                                        "and the quote endpoint serves the price.")
     price_sub = price.add_subparsers(dest="action", required=True)
-    price_set = price_sub.add_parser("set", help="trade EXCHANGE SYMBOL at PRICE",
-                                     description="Trade EXCHANGE SYMBOL at PRICE, e.g. `localkis price set NASD AAPL "
-                                                 "190.12 --size 100`.")
-    price_set.add_argument("exchange", help="order-side exchange code: NASD NYSE AMEX SEHK SHAA SZAA TKSE HASE VNSE")
+    price_set = price_sub.add_parser("set", help="trade SYMBOL at PRICE",
+                                     description="Trade SYMBOL at PRICE, e.g. `localkis price set AAPL 190.12 "
+                                                 "--size 100` or `localkis price set 00700 480.00 -x SEHK`. (The "
+                                                 "older form `price set NASD AAPL 190.12` is still accepted.)")
     price_set.add_argument("symbol", help="the product code (PDNO), e.g. AAPL")
     price_set.add_argument("price", type=_decimal, help="the trade price, e.g. 190.12")
     price_set.add_argument("--size", type=_positive_int,
                            help="shares that trade at that price, which bounds the fills (default: unlimited)")
+    _add_exchange(price_set)
     _connection(price_set)
 
     replay = sub.add_parser("replay", help="replay a tick file (CSV or Parquet) against a running server",
@@ -137,23 +173,28 @@ def add_commands(sub: Any) -> None:
 
     position = sub.add_parser("position", help="set a holding of an account on a running server")
     position_sub = position.add_subparsers(dest="action", required=True)
-    position_set = position_sub.add_parser("set", help="hold QUANTITY shares of EXCHANGE SYMBOL",
-                                           description="Set account NUMBER's holding of EXCHANGE SYMBOL to QUANTITY "
-                                                       "shares, e.g. `localkis position set 12345678-01 NASD AAPL 10 "
-                                                       "--avg-price 150`.")
+    position_set = position_sub.add_parser("set", help="hold QUANTITY shares of SYMBOL",
+                                           description="Set account NUMBER's holding of SYMBOL to QUANTITY "
+                                                       "shares, e.g. `localkis position set 12345678-01 AAPL 10 "
+                                                       "--avg-price 150` (-x/--exchange for another exchange than "
+                                                       "NASD; the older form with the exchange before SYMBOL is "
+                                                       "still accepted).")
     position_set.add_argument("number", help="account number, e.g. 12345678-01")
-    position_set.add_argument("exchange")
     position_set.add_argument("symbol")
     position_set.add_argument("quantity", type=_non_negative_int)
     position_set.add_argument("--avg-price", type=_decimal, help="average purchase price (default: 0)")
+    _add_exchange(position_set)
     _connection(position_set)
 
-    clock = sub.add_parser("clock", help="read, set or advance a running server's clock")
-    clock_sub = clock.add_subparsers(dest="action", required=True)
+    clock = sub.add_parser("clock", help="read, set or advance a running server's clock (bare: show it)")
+    clock_sub = clock.add_subparsers(dest="action")
+    clock.set_defaults(action="show")
+    _connection(clock)
     _connection(clock_sub.add_parser("show", help="print the server's time"))
     clock_set = clock_sub.add_parser("set", help="jump to a time", description="Jump the server clock to ISO, e.g. "
                                      "2026-11-25T23:45:00+09:00; it runs on from there unless --frozen.")
-    clock_set.add_argument("time", metavar="ISO", help="an ISO 8601 time with its UTC offset")
+    clock_set.add_argument("time", metavar="ISO", type=_clock_time,
+                           help="an ISO 8601 time with its UTC offset, or `now` (back to real time)")
     clock_set.add_argument("--frozen", action="store_true", help="stop the clock at that time")
     _connection(clock_set)
     advance = clock_sub.add_parser("advance", help="move the clock forward")
@@ -161,16 +202,34 @@ def add_commands(sub: Any) -> None:
     _connection(advance)
 
 
+def legacy_argv(argv: list[str]) -> list[str]:
+    """The older forms `price set EXCHANGE SYMBOL PRICE` and `position set NUMBER EXCHANGE SYMBOL QTY`,
+    rewritten to today's single style (the exchange as -x/--exchange, as in every client command)."""
+    def leading(words: list[str]) -> int:
+        return next((n for n, w in enumerate(words) if w.startswith("-")), len(words))
+
+    head, rest = argv[:2], argv[2:]
+    if head == ["price", "set"] and leading(rest) >= 3:
+        return [*head, rest[1], rest[2], "--exchange", rest[0], *rest[3:]]
+    if head == ["position", "set"] and leading(rest) >= 4:
+        return [*head, rest[0], rest[2], rest[3], "--exchange", rest[1], *rest[4:]]
+    return argv
+
+
 # --- the admin API -----------------------------------------------------------------------------------
 
 
-def admin_token(given: str | None, config: Path = DEFAULT_CONFIG) -> str:
-    """--admin-token, else $LOCALKIS_ADMIN_TOKEN, else [server] admin_token of ./localkis.toml."""
+def admin_token(given: str | None, config: Path | None = None) -> str:
+    """--admin-token, else $LOCALKIS_ADMIN_TOKEN, else [server] admin_token of the config:
+    $LOCALKIS_CONFIG, else the nearest localkis.toml in the working directory or a parent of it."""
     if given:
         return given
     if os.environ.get(TOKEN_ENV):
         return os.environ[TOKEN_ENV]
+    config = config or find_localkis_toml()
     try:
+        if config is None:
+            raise OSError("no localkis.toml")
         data = tomllib.loads(config.read_text(encoding="utf-8"))
         token = data.get("server", {}).get("admin_token")
         if isinstance(token, str) and token:
@@ -226,7 +285,7 @@ def _fills_text(fills: list[dict[str, Any]]) -> list[str]:
 
 
 def cmd_price_set(args: argparse.Namespace, admin: Admin) -> int:
-    body: dict[str, Any] = {"exchange": args.exchange.upper(), "symbol": args.symbol, "price": args.price}
+    body: dict[str, Any] = {"exchange": args.exchange, "symbol": args.symbol, "price": args.price}
     if args.size is not None:
         body["size"] = args.size
     answer = admin.call("POST", "/localkis/admin/prices", body)
@@ -304,10 +363,20 @@ def _account_lines(row: dict[str, Any]) -> list[str]:
         lines.append(f"  {'exchange':<8} {'symbol':<10} {'quantity':>10} {'sellable':>10} {'avg price':>14}")
         for p in positions:
             lines.append(f"  {p['exchange']:<8} {p['symbol']:<10} {p['quantity']:>10} {p['sellable']:>10} "
-                         f"{p['avg_price']:>14}")
+                         f"{_shown_price(p['avg_price']):>14}")
     else:
         lines.append("  no holdings")
     return lines
+
+
+def _shown_price(text: str) -> str:
+    """An average price to four decimals (it is a quotient: the server keeps every digit)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    shown = value.quantize(Decimal("0.0001")) if value.as_tuple().exponent < -4 else value  # type: ignore[operator]
+    return f"{shown:f}"
 
 
 def cmd_accounts(args: argparse.Namespace, admin: Admin) -> int:
@@ -346,7 +415,7 @@ def cmd_deposit(args: argparse.Namespace, admin: Admin) -> int:
 
 
 def cmd_position(args: argparse.Namespace, admin: Admin) -> int:
-    body: dict[str, Any] = {"exchange": args.exchange.upper(), "symbol": args.symbol, "quantity": args.quantity}
+    body: dict[str, Any] = {"exchange": args.exchange, "symbol": args.symbol, "quantity": args.quantity}
     if args.avg_price is not None:
         body["avg_price"] = args.avg_price
     answer = admin.call("POST", f"/localkis/admin/accounts/{args.number}/positions", body)

@@ -221,7 +221,7 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(admincli.legacy_argv(sys.argv[1:] if argv is None else list(argv)))
     if args.command == "serve":
         return serve(args)
     result = admincli.run(args)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localkis.client.config import ClientConfig
 from localkis.client.models import Quote
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
@@ -44,3 +46,19 @@ def test_quote_keeps_the_sign_of_the_change() -> None:
     up = Quote.from_output(Exchange.NASD, "AAPL", {"last": "191.00", "base": "190.00", "sign": "2",
                                                    "diff": "1.00", "rate": "0.53"})
     assert up.diff == Decimal("1.00")
+
+
+def test_client_commands_read_localkis_toml_here_or_above(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "localkis.toml").write_text(
+        '[[apps]]\nappkey = "PSreal"\nappsecret = "sreal"\nenv = "real"\naccounts = ["12345678-01"]\n\n'
+        '[[apps]]\nappkey = "PSmock"\nappsecret = "smock"\nenv = "mock"\naccounts = ["50012345-01"]\n',
+        encoding="utf-8")
+    below = tmp_path / "bot"
+    below.mkdir()
+    monkeypatch.chdir(below)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/KIS/config/kis_devlp.yaml
+    real = ClientConfig.load(environ={})
+    assert (real.appkey, real.account, real.base_url) == ("PSreal", "12345678-01", "http://127.0.0.1:8080")
+    mock = ClientConfig.load(environ={"KIS_ENV": "mock"})
+    assert (mock.appkey, mock.account, mock.env) == ("PSmock", "50012345-01", Env.MOCK)
+    assert ClientConfig.load(environ={"KIS_APPKEY": "PSother", "KIS_APPSECRET": "x"}).appkey == "PSother"

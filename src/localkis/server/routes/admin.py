@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError
+from localkis.domain.markets import check_price
 from localkis.domain.orders import FillError
 from localkis.engine.desk import Desk
 from localkis.protocol.exchanges import parse_exchange
@@ -89,9 +90,16 @@ class AdminRoutes:
         exchange = parse_exchange(str(body.get("exchange", "")))
         symbol = body.get("symbol")
         if exchange is None or not isinstance(symbol, str):
-            raise AdminError(400, "exchange (NASD, NYSE, AMEX, SEHK, SHAA, SZAA, TKSE, HASE, VNSE) and symbol "
-                                  "are required")
+            given = body.get("exchange")
+            problem = f"unknown exchange {given!r}" if given else "exchange and symbol are required"
+            raise AdminError(400, f"{problem} (exchanges: NASD, NYSE, AMEX, SEHK, SHAA, SZAA, TKSE, HASE, VNSE)")
         price = _positive_decimal(body.get("price"), "price")
+        instrument = self.desk.instruments.get((exchange, symbol))
+        if instrument is not None:
+            try:  # a print is a trade on the exchange: on its tick grid, like an order's price
+                check_price(exchange, price, topix500=instrument.topix500)
+            except BusinessError as exc:
+                raise AdminError(400, f"price {price} is off {exchange.value}'s tick grid ({exc.detail})") from None
         size = body.get("size")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
             raise AdminError(400, "size must be a positive integer (or absent: unlimited)")
