@@ -308,6 +308,25 @@ def _tick_file(name: str) -> Path:
     return path
 
 
+def _check_ticks(ticks: list[Any], admin: Admin) -> None:
+    """Refuse the whole file, before anything is sent, if any tick names an instrument the server does
+    not trade or a price off its tick grid: a replay applies all of a file or none of it."""
+    from localkis.domain.errors import BusinessError
+    from localkis.domain.markets import check_price
+
+    listed = admin.call("GET", "/localkis/admin/instruments").get("instruments", [])
+    known = {(str(i["exchange"]), str(i["symbol"])): bool(i.get("topix500")) for i in listed}
+    for n, tick in enumerate(ticks, start=1):
+        where = f"tick {n} of {len(ticks)} ({tick.exchange.value} {tick.symbol} {tick.price})"
+        key = (tick.exchange.value, tick.symbol)
+        if key not in known:
+            raise CliError(f"{where}: the server trades no such instrument; nothing was replayed", status=2)
+        try:
+            check_price(tick.exchange, tick.price, topix500=known[key])
+        except BusinessError as exc:
+            raise CliError(f"{where}: off the tick grid ({exc.detail}); nothing was replayed", status=2) from None
+
+
 def cmd_replay(args: argparse.Namespace, admin: Admin) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -319,6 +338,7 @@ def cmd_replay(args: argparse.Namespace, admin: Admin) -> int:
         ticks = read_ticks(path)
     except TickFileError as exc:
         raise CliError(str(exc), status=2) from None
+    _check_ticks(ticks, admin)
     pacer = Pacer(args.speed)
     console = Console(stderr=True)
     fills = 0

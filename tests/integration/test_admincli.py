@@ -197,8 +197,8 @@ def test_replay_paces_a_file_and_reports_errors(setup: Setup, tmp_path: Path) ->
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("timestamp,exchange,symbol,price,size\n2026-11-25T14:30:00Z,NASD,AAPL,190.00,1\n"
                        "2026-11-25T14:30:01Z,NASD,NOPE,1.00,1\n", encoding="utf-8")
-    clean_failure(setup.admin("replay", str(unknown), "--speed", "max"), 1,
-                  "tick 2 of 2 (NASD NOPE 1.00): the server at")
+    clean_failure(setup.admin("replay", str(unknown), "--speed", "max"), 2,
+                  "tick 2 of 2 (NASD NOPE 1.00): the server trades no such instrument; nothing was replayed")
 
 
 def test_serve_help_lists_the_admin_commands() -> None:
@@ -253,3 +253,17 @@ def test_admin_token_from_localkis_toml_in_a_parent_directory(setup: Setup, tmp_
     below.mkdir(parents=True)
     result = cli("clock", "show", "--url", setup.server.base_url, cwd=below)
     assert result.code == 0, result.err
+
+
+def test_replay_applies_nothing_from_a_file_that_fails_validation(setup: Setup, tmp_path: Path) -> None:
+    """Issue 17 defect 5: an unknown symbol at tick 2 of 3 used to abort after tick 1 was applied."""
+    before = setup.kis.quote("NAS", "AMZN").body["output"]["last"]
+    for name, bad_row in (("unknown", "NASD,NOPE,1.00"), ("offtick", "NASD,AMZN,200.005")):
+        ticks = tmp_path / f"{name}.csv"
+        ticks.write_text("timestamp,exchange,symbol,price,size\n"
+                         "2026-11-25T14:30:00Z,NASD,AMZN,201.00,1\n"
+                         f"2026-11-25T14:30:01Z,{bad_row},1\n"
+                         "2026-11-25T14:30:02Z,NASD,AMZN,202.00,1\n", encoding="utf-8")
+        result = setup.admin("replay", str(ticks), "--speed", "max")
+        assert result.code == 2 and "tick 2 of 3" in result.err and "nothing was replayed" in result.err, result
+        assert setup.kis.quote("NAS", "AMZN").body["output"]["last"] == before

@@ -135,6 +135,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/accounts/{number}/deposits", admin.guarded(admin.deposit), methods=["POST"]),
         Route("/localkis/admin/accounts/{number}/positions", admin.guarded(admin.position), methods=["POST"]),
         Route("/localkis/admin/clock", admin.guarded(admin.clock_state), methods=["GET", "POST"]),
+        Route("/localkis/admin/instruments", admin.guarded(admin.instruments), methods=["GET"]),
     ]
 
     async def openapi(request: Request) -> Response:

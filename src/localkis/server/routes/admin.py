@@ -110,6 +110,12 @@ class AdminRoutes:
         return {"exchange": exchange.value, "symbol": symbol, "price": str(price), "size": size,
                 "fills": [{"odno": f.order_no, "quantity": f.quantity, "price": str(f.price)} for f in fills]}
 
+    async def instruments(self, request: Request) -> dict[str, object]:
+        """Every instrument the server trades (a replay checks its file against them before sending)."""
+        return {"instruments": [{"exchange": i.exchange.value, "symbol": i.symbol, "name": i.name,
+                                 "price": str(i.price), "lot_size": i.board_lot, "topix500": i.topix500}
+                                for i in self.desk.instruments.values()]}
+
     async def account_list(self, request: Request) -> dict[str, object]:
         return {"accounts": [await self._account(n) for n in self.accounts]}
 
