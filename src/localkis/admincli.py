@@ -6,6 +6,7 @@
     localkis deposit NUMBER USD 1000
     localkis position set NUMBER AAPL 10 [-x NASD] [--avg-price P]
     localkis clock | clock show | clock set ISO|now [--frozen] | clock advance SECONDS
+    localkis log [--follow]
 
 The exchange is `-x/--exchange` (default NASD) as in the client commands; the older positional forms
 (`price set NASD AAPL 190.12`, `position set NUMBER NASD AAPL 10`) are still accepted. Every command
@@ -200,6 +201,13 @@ def add_commands(sub: Any) -> None:
     advance = clock_sub.add_parser("advance", help="move the clock forward")
     advance.add_argument("seconds", type=float, help="seconds to move forward (may be fractional)")
     _connection(advance)
+
+    requests = sub.add_parser("log", help="the requests a running server received (its request log)",
+                              description="Print the server's request log: method, path, TR ID, app, account, "
+                                          "status, msg_cd and duration of each KIS request (never secrets).")
+    requests.add_argument("--follow", "-f", action="store_true", help="keep printing new requests (Ctrl-C stops)")
+    requests.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
+    _connection(requests)
 
 
 def legacy_argv(argv: list[str]) -> list[str]:
@@ -461,6 +469,25 @@ def cmd_clock(args: argparse.Namespace, admin: Admin) -> int:
     return 0
 
 
+def _request_line(e: dict[str, Any]) -> str:
+    return (f"{e['at']}  {e['method']:<4} {e['path']}  tr_id={e['tr_id'] or '-'} app={e['app'] or '-'} "
+            f"account={e['account'] or '-'}  {e['status']} {e['msg_cd'] or '-'}  {e['ms']}ms")
+
+
+def cmd_log(args: argparse.Namespace, admin: Admin) -> int:
+    after = 0
+    while True:
+        answer = admin.call("GET", f"/localkis/admin/requests?after={after}")
+        if not answer.get("enabled", True):
+            raise CliError("the server's request log is off ([server] request_log = false)")
+        for entry in answer.get("requests", []):
+            after = max(after, int(entry["seq"]))
+            print(json.dumps(entry, ensure_ascii=False) if args.json else _request_line(entry), flush=True)
+        if not args.follow:
+            return 0
+        time.sleep(args.interval)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "price": cmd_price_set,
     "replay": cmd_replay,
@@ -468,6 +495,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "deposit": cmd_deposit,
     "position": cmd_position,
     "clock": cmd_clock,
+    "log": cmd_log,
 }
 
 

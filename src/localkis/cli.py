@@ -63,6 +63,7 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
            created: bool, markets: list[str] | None = None) -> str:
     lines = ["", "localkis — KIS Open API (overseas stocks) on " + base_url,
              f"config: {config_path.resolve()}" + ("  (created now with demo credentials)" if created else ""),
+             "  (it holds appsecrets: keep it out of version control; localkis's .gitignore lists localkis.toml)",
              f"admin token: {admin_token}", ""]
     for app in config.apps:
         secret = app.appsecret if show_secrets else app.appsecret[:4] + "…(masked; --show-credentials)"

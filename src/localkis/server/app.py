@@ -26,8 +26,10 @@ from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Token
 from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
+from localkis.server.landing import landing_html
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
@@ -36,6 +38,7 @@ from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
 from localkis.store.base import Store
+from localkis.wire.responses import kst
 
 log = logging.getLogger("localkis")
 
@@ -75,6 +78,34 @@ def routed(endpoint: KisEndpoint) -> Callable[[Request], Awaitable[Response]]:
     return route
 
 
+def logged(route: Callable[[Request], Awaitable[Response]], requests: RequestLog | None,
+           clock: Clock) -> Callable[[Request], Awaitable[Response]]:
+    """An OAuth route with its request-log line (no app or account: those are in the body, unlogged)."""
+    if requests is None:
+        return route
+
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await route(request)
+        requests.record(at=clock.now(), method=request.method, path=request.url.path, tr_id="", app="",
+                        account="", status=response.status_code, msg_cd=msg_cd_of(bytes(response.body)),
+                        seconds=time.perf_counter() - started)
+        return response
+
+    return endpoint
+
+
+def request_entries(requests: RequestLog | None) -> Callable[[Request], Awaitable[dict[str, object]]]:
+    """`GET /localkis/admin/requests?after=SEQ`: the request log's entries after SEQ (this process's)."""
+
+    async def entries(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after", "0")
+        start = int(after) if after.isdigit() else 0
+        return {"enabled": requests is not None, "requests": requests.since(start) if requests else []}
+
+    return entries
+
+
 # The store's threads (SQLite's committer, the PostgreSQL worker threads) need the GIL for a moment
 # after each commit. Under load the event loop holds it, and a waiting thread forces a switch only after
 # this interval: at Python's default of 5 ms a whole batch's answers could wait that long behind a busy
@@ -99,7 +130,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             else RateLimiter(limits, enabled=server.rate_limits))
     desk = Desk(store, hours, instruments_of(config),
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
-    gateway = KisGateway(apps, tokens, rate, clock, store, server)
+    requests = RequestLog() if server.request_log else None
+    gateway = KisGateway(apps, tokens, rate, clock, store, server, requests)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
@@ -122,10 +154,10 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
                         pinned=server.clock)
     routes += [
-        Route(TOKEN_PATH, oauth.token_p, methods=["POST"]),
-        Route(REVOKE_PATH, oauth.revoke_p, methods=["POST"]),
-        Route(APPROVAL_PATH, oauth.approval, methods=["POST"]),
-        Route(HASHKEY_PATH, oauth.hashkey, methods=["POST"]),
+        Route(TOKEN_PATH, logged(oauth.token_p, requests, clock), methods=["POST"]),
+        Route(REVOKE_PATH, logged(oauth.revoke_p, requests, clock), methods=["POST"]),
+        Route(APPROVAL_PATH, logged(oauth.approval, requests, clock), methods=["POST"]),
+        Route(HASHKEY_PATH, logged(oauth.hashkey, requests, clock), methods=["POST"]),
         Route("/localkis/health", admin.health, methods=["GET"]),
         Route("/localkis/admin/fills", admin.guarded(admin.fill), methods=["POST"]),
         Route("/localkis/admin/orders", admin.guarded(admin.orders), methods=["GET"]),
@@ -136,6 +168,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/accounts/{number}/positions", admin.guarded(admin.position), methods=["POST"]),
         Route("/localkis/admin/clock", admin.guarded(admin.clock_state), methods=["GET", "POST"]),
         Route("/localkis/admin/instruments", admin.guarded(admin.instruments), methods=["GET"]),
+        Route("/localkis/admin/requests", admin.guarded(request_entries(requests)), methods=["GET"]),
     ]
 
     async def openapi(request: Request) -> Response:
@@ -155,6 +188,11 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+
+    async def landing(request: Request) -> Response:
+        return HTMLResponse(landing_html(kst(clock.now()).isoformat()))
+
+    routes.append(Route("/", landing, methods=["GET"]))
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
     app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
