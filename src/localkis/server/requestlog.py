@@ -34,17 +34,16 @@ def msg_cd_of(body: bytes) -> str:
 
 class RequestLog:
     def __init__(self, kept: int = KEPT) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=kept)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=kept)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
     def record(self, *, at: datetime, method: str, path: str, tr_id: str, app: str, account: str, status: int,
                msg_cd: str, seconds: float) -> None:
-        ms = round(seconds * 1000, 2)
+        ms = seconds * 1000
+        # A tuple now, a dict only when asked for: this runs on every request.
         with self._lock:
-            entry = {"seq": next(self._seq), "at": at.isoformat(), "method": method, "path": path, "tr_id": tr_id,
-                     "app": app, "account": account, "status": status, "msg_cd": msg_cd, "ms": ms}
-            self._entries.append(entry)
+            self._entries.append((next(self._seq), at, method, path, tr_id, app, account, status, msg_cd, ms))
         if log.isEnabledFor(logging.INFO):
             log.info("%s %s tr_id=%s app=%s account=%s -> %d %s %.1fms", method, path, tr_id or "-", app or "-",
                      account or "-", status, msg_cd or "-", ms)
@@ -52,4 +51,7 @@ class RequestLog:
     def since(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Entries with `seq` > `after`, oldest first, at most `limit`."""
         with self._lock:
-            return [e for e in self._entries if e["seq"] > after][:limit]
+            rows = [e for e in self._entries if e[0] > after][:limit]
+        return [{"seq": seq, "at": at.isoformat(), "method": method, "path": path, "tr_id": tr_id, "app": app,
+                 "account": account, "status": status, "msg_cd": msg_cd, "ms": round(ms, 2)}
+                for seq, at, method, path, tr_id, app, account, status, msg_cd, ms in rows]
