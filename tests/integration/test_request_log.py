@@ -41,3 +41,11 @@ def test_request_log_and_landing_page(tmp_path: Path) -> None:
         landing = http.get("/")
         assert landing.status_code == 200 and "text/html" in landing.headers["content-type"]
         assert 'href="/docs"' in landing.text and 'href="/localkis/health"' in landing.text
+
+        docs = http.get("/docs")
+        assert docs.status_code == 200 and "https://" not in docs.text  # no CDN: works offline
+        for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+            got = http.get(asset)
+            assert got.status_code == 200 and len(got.content) > 1000, asset
+            assert asset in docs.text
+        assert http.get("/docs/assets/../../localkis.toml").status_code == 404

@@ -28,7 +28,7 @@ from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.landing import landing_html
 from localkis.server.market import lifespan
-from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.openapi import SWAGGER_ASSETS, openapi_document, swagger_asset, swagger_html
 from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
@@ -188,6 +188,15 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+
+    async def docs_asset(request: Request) -> Response:
+        name = str(request.path_params["name"])
+        content = swagger_asset(name)
+        if content is None:
+            return await not_found(request, LookupError(name))
+        return Response(content, media_type=SWAGGER_ASSETS[name], headers={"Cache-Control": "max-age=86400"})
+
+    routes.append(Route("/docs/assets/{name}", docs_asset, methods=["GET"]))
 
     async def landing(request: Request) -> Response:
         return HTMLResponse(landing_html(kst(clock.now()).isoformat()))

@@ -80,9 +80,26 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
 def swagger_html(spec_url: str) -> str:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>localkis API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({{url: "{spec_url}", dom_id: "#ui"}});</script>
 <noscript>The OpenAPI document is at <a href="{spec_url}">{spec_url}</a>.</noscript>
 </body></html>"""
+
+
+# Swagger UI's files, from the swagger-ui-py package (so /docs works offline), by the name /docs asks for.
+SWAGGER_ASSETS = {"swagger-ui.css": "text/css; charset=utf-8",
+                  "swagger-ui-bundle.js": "application/javascript; charset=utf-8"}
+
+
+def swagger_asset(name: str) -> bytes | None:
+    """One of SWAGGER_ASSETS' files, or None (unknown name, or the package missing)."""
+    if name not in SWAGGER_ASSETS:
+        return None
+    from importlib import resources
+
+    try:
+        return resources.files("swagger_ui").joinpath("static", name).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
