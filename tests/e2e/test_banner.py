@@ -93,3 +93,32 @@ def test_the_banner_names_typing_extensions_and_every_key_kis_auth_reads(tmp_pat
                 "my_prod", "my_agent", "prod", "ops", "vps", "vops"):
         assert devlp.get(key), key
     assert devlp["ops"] == devlp["vops"] == "ws://127.0.0.1:8080"
+
+
+@pytest.mark.e2e
+def test_a_newcomer_at_a_closed_hour_follows_the_banner_to_a_filled_order(tmp_path: Path) -> None:
+    """Issue 17 "done when": at 14:00 KST (US closed, hours enforced) the banner's own `localkis clock set`
+    line opens the US market, the printed python-kis snippet buys, and `localkis price set` fills it."""
+    from tests.integration.simulator import cli
+
+    admin_token = secrets.token_urlsafe(16)
+    config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "12345678-01"),
+                                         (make_appkey(), make_appsecret(), "mock", "50012345-01")],
+                           cash_usd="100000.00")
+    config = config.replace('market_hours = "ignore"', 'market_hours = "enforce"\nclock = "2026-12-02T14:00:00+09:00"')
+    with running_server(config, tmp_path, admin_token=admin_token, extra_args=["--show-credentials"]) as server:
+        log = server.log()
+        assert "US  NASD  closed (before open, next opens 2026-12-02 23:30 KST)" in log, log
+        (hint,) = [line.split()[1:4] for line in log.splitlines() if line.strip().startswith("localkis clock set")]
+        moved = cli(*hint, "--url", server.base_url, "--admin-token", admin_token)
+        assert moved.code == 0 and "2026-12-02T23:45:00" in moved.out, moved.err
+        run = _run_snippet(_snippet(log), tmp_path)
+        assert run.returncode == 0 and "BOUGHT" in run.stdout, run.stderr[-3000:]
+        # The printed kis_devlp.yaml, as the official samples read it (here through localkis's client).
+        devlp = tmp_path / "kis_devlp.yaml"
+        devlp.write_text(_banner_section(log, "official samples (~/KIS/config/kis_devlp.yaml):"), encoding="utf-8")
+        bought = cli("order", "buy", "AAPL", "1", "150.00", "--kis-config", str(devlp), "--json",
+                     env={"HOME": str(tmp_path)})
+        assert bought.code == 0, bought.err
+        filled = cli("price", "set", "AAPL", "150.00", "--url", server.base_url, "--admin-token", admin_token)
+        assert filled.code == 0 and "2 fills" in filled.out, filled.out + filled.err
