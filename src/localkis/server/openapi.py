@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from localkis.protocol.apis import ENDPOINTS, TOKEN_PATH, Api
+from localkis.protocol.field_docs import FIELD_DOCS
 from localkis.protocol.fields import API_FIELDS, HEADERS, FieldSpec
 from localkis.protocol.trids import TR_TABLE
+from localkis.server.openapi_examples import answer_examples, extra_paths
 
 _EXAMPLES: dict[Api, dict[str, str]] = {
     Api.ORDER: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
@@ -22,6 +24,8 @@ _ACK_EXAMPLE = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완�
 
 def _schema(spec: FieldSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_len}
+    if spec.name in FIELD_DOCS:
+        schema["description"] = FIELD_DOCS[spec.name]
     if spec.choices:
         schema["enum"] = sorted(spec.choices)
     if spec.fmt.value != "text":
@@ -31,6 +35,7 @@ def _schema(spec: FieldSpec) -> dict[str, Any]:
 
 def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    answers = answer_examples()
     for api in apis:
         method, path = ENDPOINTS[api]
         tr_ids = sorted(t for t, s in TR_TABLE.items() if s.api is api)
@@ -46,7 +51,7 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
             "responses": {
                 "200": {"description": "rt_cd \"0\" on success; rt_cd \"1\" for a business rejection",
                         "content": {"application/json": {"example": _ACK_EXAMPLE
-                                                         if method == "POST" else {"rt_cd": "0"}}}},
+                                                         if method == "POST" else answers.get(api, {"rt_cd": "0"})}}},
                 "500": {"description": "gateway (EGW…) or input (OPSQ…) error",
                         "content": {"application/json": {"example": {
                             "rt_cd": "1", "msg1": "유효하지 않은 token 입니다.", "msg_cd": "EGW00121"}}}},
@@ -72,8 +77,10 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
             "403": {"description": "EGW00133 and key errors", "content": {"application/json": {"example": {
                 "error_code": "EGW00133",
                 "error_description": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"}}}}}}}
+    paths.update({p: ops for p, ops in extra_paths().items() if p not in paths})
     return {"openapi": "3.1.0",
             "info": {"title": "localkis — KIS Open API (overseas stocks)", "version": "0.1.0"},
+            "components": {"securitySchemes": {"admin": {"type": "http", "scheme": "bearer"}}},
             "paths": paths}
 
 
