@@ -7,6 +7,8 @@
     localkis position set NUMBER AAPL 10 [-x NASD] [--avg-price P]
     localkis clock | clock show | clock set ISO|now [--frozen] | clock advance SECONDS
     localkis log [--follow]
+    localkis apps list | apps add --name N --env real --account NUMBER [--cash USD=100000] | apps disable
+        APPKEY | apps import teams.csv;  localkis accounts add NUMBER [--cash USD=100000]
 
 The exchange is `-x/--exchange` (default NASD) as in the client commands; the older positional forms
 (`price set NASD AAPL 190.12`, `position set NUMBER NASD AAPL 10`) are still accepted. Every command
@@ -19,6 +21,7 @@ or cannot be reached) or 2 (bad usage).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -124,6 +127,19 @@ def _add_exchange(parser: argparse.ArgumentParser) -> None:
                         help="order-side exchange code: " + " ".join(EXCHANGE_CODES) + " (default: NASD)")
 
 
+def _account_number(text: str) -> str:
+    if len(text) != 11 or text[8] != "-" or not (text[:8] + text[9:]).isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an account number like 12345678-01")
+    return text
+
+
+def _cash(text: str) -> tuple[str, str]:
+    currency, sep, amount = text.partition("=")
+    if not sep or currency.upper() not in ("USD", "HKD", "JPY", "CNY", "VND"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not CURRENCY=AMOUNT, e.g. USD=100000")
+    return currency.upper(), _decimal(amount)
+
+
 def _connection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=DEFAULT_URL, help=f"the server's base URL (default: {DEFAULT_URL})")
     parser.add_argument("--admin-token", help=f"the server's admin token (default: ${TOKEN_ENV}, then "
@@ -163,6 +179,13 @@ def add_commands(sub: Any) -> None:
     show = accounts_sub.add_parser("show", help="one account in detail")
     show.add_argument("number", help="account number, e.g. 12345678-01")
     _connection(show)
+    opened = accounts_sub.add_parser("add", help="open an account at run time (kept in the server's database)",
+                                     description="Open account NUMBER, e.g. `localkis accounts add 12345678-03 "
+                                                 "--cash USD=100000`.")
+    opened.add_argument("number", type=_account_number, help="account number, e.g. 12345678-03")
+    opened.add_argument("--cash", action="append", default=[], type=_cash, metavar="CUR=AMOUNT",
+                        help="opening cash, e.g. USD=100000 (repeatable)")
+    _connection(opened)
 
     deposit = sub.add_parser("deposit", help="add cash to an account on a running server",
                              description="Add AMOUNT of CURRENCY to account NUMBER, e.g. "
@@ -201,6 +224,28 @@ def add_commands(sub: Any) -> None:
     advance = clock_sub.add_parser("advance", help="move the clock forward")
     advance.add_argument("seconds", type=float, help="seconds to move forward (may be fractional)")
     _connection(advance)
+
+    apps = sub.add_parser("apps", help="add, list or disable apps on a running server (contests, teams)")
+    apps_sub = apps.add_subparsers(dest="action", required=True)
+    _connection(apps_sub.add_parser("list", help="every app: appkey, name, environment, accounts"))
+    add = apps_sub.add_parser("add", help="add an app at run time (kept in the server's database)",
+                              description="Add an app, e.g. `localkis apps add --name team-3 --env real --account "
+                                          "12345678-03 --cash USD=100000`; prints its appkey and appsecret.")
+    add.add_argument("--name", required=True)
+    add.add_argument("--env", choices=["real", "mock"], default="real")
+    add.add_argument("--account", action="append", default=[], type=_account_number,
+                     help="an account of the app (repeatable); opened if new")
+    add.add_argument("--cash", action="append", default=[], type=_cash, metavar="CUR=AMOUNT",
+                     help="opening cash of new accounts, e.g. USD=100000 (repeatable)")
+    _connection(add)
+    disable = apps_sub.add_parser("disable", help="disable an app: its requests fail from now on")
+    disable.add_argument("appkey")
+    _connection(disable)
+    bulk = apps_sub.add_parser("import", help="add one app per row of a CSV file (a contest's teams)",
+                               description="Add one app per row of CSV (columns name, env, account, and optional "
+                                           "cash_usd) and print a CSV of name, env, account, appkey, appsecret.")
+    bulk.add_argument("file", type=Path)
+    _connection(bulk)
 
     requests = sub.add_parser("log", help="the requests a running server received (its request log)",
                               description="Print the server's request log: method, path, TR ID, app, account, "
@@ -408,6 +453,11 @@ def _shown_price(text: str) -> str:
 
 
 def cmd_accounts(args: argparse.Namespace, admin: Admin) -> int:
+    if args.action == "add":
+        answer = _open_account(admin, args.number, args.cash)
+        cash = ", ".join(f"{a} {c}" for c, a in answer["cash"].items()) or "no cash"
+        print(json.dumps(answer, ensure_ascii=False) if args.json else f"opened {answer['number']} with {cash}")
+        return 0
     if args.action == "show":
         answer = admin.call("GET", f"/localkis/admin/accounts/{args.number}")
         if args.json:
@@ -469,6 +519,76 @@ def cmd_clock(args: argparse.Namespace, admin: Admin) -> int:
     return 0
 
 
+def _open_account(admin: Admin, number: str, cash: list[tuple[str, str]]) -> dict[str, Any]:
+    return admin.call("POST", "/localkis/admin/accounts", {"number": number, "cash": dict(cash)})
+
+
+def cmd_apps(args: argparse.Namespace, admin: Admin) -> int:
+    if args.action == "list":
+        answer = admin.call("GET", "/localkis/admin/apps")
+        if args.json:
+            _print_json(answer)
+            return 0
+        for a in answer.get("apps", []):
+            state = "  (disabled)" if a.get("disabled") else ""
+            print(f"{a['appkey']}  {a['env']:<4}  {a['name'] or '-':<16} {' '.join(a['accounts']) or '-'}{state}")
+        return 0
+    if args.action == "disable":
+        answer = admin.call("POST", f"/localkis/admin/apps/{args.appkey}/disable")
+        print(json.dumps(answer, ensure_ascii=False) if args.json
+              else f"disabled {answer['appkey']} ({answer['name']})")
+        return 0
+    rows = _app_rows(args) if args.action == "add" else _csv_rows(args.file)
+    out = csv.writer(sys.stdout)
+    if args.action == "import":
+        out.writerow(["name", "env", "account", "appkey", "appsecret"])
+    for name, env, accounts, cash in rows:
+        for number in accounts:
+            if cash:
+                try:
+                    _open_account(admin, number, cash)
+                except CliError as exc:
+                    if "exists" not in exc.message:
+                        raise
+        answer = admin.call("POST", "/localkis/admin/apps", {"name": name, "env": env, "accounts": accounts})
+        if args.json:
+            _print_json(answer)
+        elif args.action == "import":
+            out.writerow([name, env, " ".join(accounts), answer["appkey"], answer["appsecret"]])
+        else:
+            print(f"[{answer['env']}] {answer['name']}\n  appkey    = {answer['appkey']}\n"
+                  f"  appsecret = {answer['appsecret']}\n  accounts  = {', '.join(answer['accounts']) or '(none)'}")
+    return 0
+
+
+def _app_rows(args: argparse.Namespace) -> list[tuple[str, str, list[str], list[tuple[str, str]]]]:
+    return [(args.name, args.env, args.account, args.cash)]
+
+
+def _csv_rows(path: Path) -> list[tuple[str, str, list[str], list[tuple[str, str]]]]:
+    """Every row checked before the first app is added: a bad file adds nothing."""
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc}", status=2) from None
+    out = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            name, env, account = row["name"].strip(), (row.get("env") or "real").strip(), row["account"].strip()
+            if env not in ("real", "mock"):
+                raise ValueError(f"env {env!r} is not real or mock")
+            _account_number(account)
+            cash = [("USD", _decimal(row["cash_usd"].strip()))] if (row.get("cash_usd") or "").strip() else []
+        except (KeyError, AttributeError):
+            raise CliError(f"{path} row {n}: needs the columns name, env, account (cash_usd optional)",
+                           status=2) from None
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            raise CliError(f"{path} row {n}: {exc}", status=2) from None
+        out.append((name, env, [account], cash))
+    return out
+
+
 def _request_line(e: dict[str, Any]) -> str:
     return (f"{e['at']}  {e['method']:<4} {e['path']}  tr_id={e['tr_id'] or '-'} app={e['app'] or '-'} "
             f"account={e['account'] or '-'}  {e['status']} {e['msg_cd'] or '-'}  {e['ms']}ms")
@@ -496,6 +616,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "position": cmd_position,
     "clock": cmd_clock,
     "log": cmd_log,
+    "apps": cmd_apps,
 }
 
 

@@ -61,6 +61,16 @@ class Apps:
     def get(self, appkey: str) -> App | None:
         return self._by_key.get(appkey)
 
+    def add(self, app: App) -> None:
+        """Add or replace an app at run time (copy on write: readers never see a half-changed dict)."""
+        self._by_key = {**self._by_key, app.appkey: app}
+
+    def remove(self, appkey: str) -> App | None:
+        """Take an app out (disabled): its requests fail as an unknown appkey from now on."""
+        gone = self._by_key.get(appkey)
+        self._by_key = {k: a for k, a in self._by_key.items() if k != appkey}
+        return gone
+
     def authenticate(self, appkey: str, appsecret: str) -> App:
         """The app for gateway headers, or EGW00103/EGW00105."""
         app = self._by_key.get(appkey)

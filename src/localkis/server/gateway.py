@@ -155,6 +155,8 @@ class KisGateway:
         async def checked(scope: Scope, receive: Receive, seen: list[str] | None) -> KisResponse:
             key = tuple(scope["headers"])
             known = passed.get(key)
+            if known is not None and self.apps.get(known.app.appkey) is not known.app:
+                known = None  # the app was disabled or replaced at run time: check the headers again
             # One dict of the request headers (ASGI names are lowercase): O(1) look-ups from here on.
             raw = known.raw if known is not None else {k.decode("latin-1"): v.decode("latin-1") for k, v in key}
             env = Env.REAL

@@ -45,6 +45,18 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredApp:
+    """An app added or disabled through the admin API."""
+
+    appkey: str
+    appsecret: str
+    env: str
+    name: str
+    accounts: tuple[str, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LastTrade:
     """The last price an instrument traded at, and the regular-session price for closing auctions."""
 
@@ -108,6 +120,14 @@ class Transaction(Protocol):
         """A server setting kept across restarts (e.g. the admin-set clock), or None."""
 
     def set_setting(self, name: str, value: str) -> None: ...
+
+    def save_app(self, app: StoredApp) -> None:
+        """Insert or replace an app added (or disabled) at run time."""
+
+    def stored_apps(self) -> list[StoredApp]: ...
+
+    def account_numbers(self) -> list[str]:
+        """Every account the store holds, in number order."""
 
     def ensure_account(self, number: str, cash: dict[str, Decimal],
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool: ...

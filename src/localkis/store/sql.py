@@ -12,7 +12,7 @@ from localkis.domain.accounts import NO_FUNDS, NO_HOLDING, Funds, Holding, Posit
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
-from localkis.store.base import LastTrade, OrderQuery, TokenRecord
+from localkis.store.base import LastTrade, OrderQuery, StoredApp, TokenRecord
 from localkis.store.rows import (
     AUCTION_ORDER,
     CROSSING_ORDER,
@@ -262,6 +262,19 @@ class SqlTransaction(ABC):
     def set_setting(self, name: str, value: str) -> None:
         self._x("INSERT INTO settings (name, value) VALUES (?, ?)"
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+    def save_app(self, app: StoredApp) -> None:
+        self._x("INSERT INTO apps (appkey, appsecret, env, name, accounts, disabled) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (appkey) DO UPDATE SET appsecret = excluded.appsecret, env = excluded.env,"
+                " name = excluded.name, accounts = excluded.accounts, disabled = excluded.disabled",
+                (app.appkey, app.appsecret, app.env, app.name, " ".join(app.accounts), int(app.disabled)))
+
+    def stored_apps(self) -> list[StoredApp]:
+        rows = self._x("SELECT appkey, appsecret, env, name, accounts, disabled FROM apps ORDER BY appkey").fetchall()
+        return [StoredApp(r[0], r[1], r[2], r[3], tuple(str(r[4]).split()), bool(r[5])) for r in rows]
+
+    def account_numbers(self) -> list[str]:
+        return [str(r[0]) for r in self._x("SELECT number FROM accounts ORDER BY number").fetchall()]
 
     # --- accounts ----------------------------------------------------------------------------------
     def ensure_account(self, number: str, cash: dict[str, Decimal],

@@ -117,10 +117,25 @@ class AdminRoutes:
                                 for i in self.desk.instruments.values()]}
 
     async def account_list(self, request: Request) -> dict[str, object]:
-        return {"accounts": [await self._account(n) for n in self.accounts]}
+        return {"accounts": [await self._account(n) for n in await self._numbers()]}
 
     async def account(self, request: Request) -> dict[str, object]:
-        return await self._account(self._known_account(request))
+        return await self._account(await self._known(request))
+
+    async def _numbers(self) -> list[str]:
+        """The config's accounts, then those opened at run time (POST /localkis/admin/accounts)."""
+        def stored() -> list[str]:
+            with self.store.read() as tx:
+                return tx.account_numbers()
+
+        known = set(self.accounts)
+        return [*self.accounts, *(n for n in await read(self.store, stored) if n not in known)]
+
+    async def _known(self, request: Request) -> str:
+        number = str(request.path_params["number"])
+        if number not in self.accounts and number not in await self._numbers():
+            raise AdminError(404, f"no account {number}")
+        return number
 
     async def _account(self, number: str) -> dict[str, object]:
         snap = await read(self.store, self.desk.snapshot, number)
@@ -137,7 +152,7 @@ class AdminRoutes:
 
     async def deposit(self, request: Request) -> dict[str, object]:
         """`{"currency": "USD", "amount": "1000.00"}` adds cash to an account."""
-        number = self._known_account(request)
+        number = await self._known(request)
         body = await _body(request)
         currency = body.get("currency")
         if currency not in CURRENCIES:
@@ -148,7 +163,7 @@ class AdminRoutes:
 
     async def position(self, request: Request) -> dict[str, object]:
         """`{"exchange": "NASD", "symbol": "AAPL", "quantity": 10, "avg_price": "150.00"}` sets a holding."""
-        number = self._known_account(request)
+        number = await self._known(request)
         body = await _body(request)
         exchange = parse_exchange(str(body.get("exchange", "")))
         symbol, quantity = body.get("symbol"), body.get("quantity")
