@@ -39,7 +39,8 @@ def test_openapi_covers_oauth_and_admin_routes_with_real_answers(world: World) -
                  "/localkis/admin/fills", "/localkis/admin/orders", "/localkis/admin/prices",
                  "/localkis/admin/accounts", "/localkis/admin/accounts/{number}",
                  "/localkis/admin/accounts/{number}/deposits", "/localkis/admin/accounts/{number}/positions",
-                 "/localkis/admin/clock", "/localkis/admin/instruments", "/localkis/admin/requests"):
+                 "/localkis/admin/clock", "/localkis/admin/instruments", "/localkis/admin/requests",
+                 "/localkis/admin/apps", "/localkis/admin/apps/{appkey}/disable"):
         assert path in doc["paths"], path
     for api, (method, path) in ENDPOINTS.items():
         op = doc["paths"][path][method.lower()]

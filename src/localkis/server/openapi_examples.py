@@ -106,6 +106,10 @@ ACCOUNT_VIEW = {"number": ACCOUNT, "cash": {"USD": "10000.00"}, "reserved": {"US
                 "ledger": [{"currency": "USD", "kind": "deposit", "amount": "1000.00"}]}
 
 
+APP_VIEW = {"appkey": "PS…36 chars…", "name": "team-3", "env": "real", "accounts": ["12345678-04"],
+            "disabled": False}
+
+
 def extra_paths() -> dict[str, Any]:
     """revokeP, Approval, hashkey and every /localkis/ route."""
     return {
@@ -139,7 +143,23 @@ def extra_paths() -> dict[str, Any]:
             {"exchange": "NASD", "symbol": "AAPL", "price": "189.99", "size": 3,
              "fills": [{"odno": "0000000042", "quantity": 3, "price": "190.00"}]},
             {"exchange": "NASD", "symbol": "AAPL", "price": "189.99", "size": 3})},
-        "/localkis/admin/accounts": {"get": _admin("Every account", {"accounts": [ACCOUNT_VIEW]})},
+        "/localkis/admin/accounts": {
+            "get": _admin("Every account (the config's, then those opened at run time)", {"accounts": [ACCOUNT_VIEW]}),
+            "post": _admin("Open an account at run time (kept in the database; 409 if it exists)",
+                           {"number": "12345678-03", "cash": {"USD": "100000"}, "positions": []},
+                           {"number": "12345678-03", "cash": {"USD": "100000"},
+                            "positions": [{"exchange": "NASD", "symbol": "AAPL", "quantity": 10,
+                                           "avg_price": "150.00"}]})},
+        "/localkis/admin/apps": {
+            "get": _admin("Every app (appsecrets are not shown)", {"apps": [APP_VIEW]}),
+            "post": _admin("Add an app at run time (keys made as KIS issues them unless given); its appsecret "
+                           "is shown in this answer only", {**APP_VIEW, "appsecret": "…180 chars…"},
+                           {"name": "team-3", "env": "real", "accounts": ["12345678-04"]})},
+        "/localkis/admin/apps/{appkey}/disable": {"post": _admin(
+            "Disable an app: its requests fail as an unknown appkey (EGW00103) from now on",
+            {**APP_VIEW, "disabled": True},
+            params=[{"name": "appkey", "in": "path", "required": True, "description": "the app's appkey",
+                     "schema": {"type": "string"}}])},
         "/localkis/admin/accounts/{number}": {"get": _admin("One account", ACCOUNT_VIEW, params=_path_number())},
         "/localkis/admin/accounts/{number}/deposits": {"post": _admin(
             "Add cash", {"number": ACCOUNT, "currency": "USD", "cash": "11000.00"},
