@@ -205,7 +205,7 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
         print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 2
     os.environ.update(LOCALKIS_CONFIG=str(config_path.resolve()), LOCALKIS_DB=args.db,
-                      LOCALKIS_ADMIN_TOKEN=admin_token)
+                      LOCALKIS_ADMIN_TOKEN=admin_token, LOCALKIS_LOG_LEVEL=args.log_level)
     base_url = f"http://{args.host}:{args.port}"
     from localkis.server.clock import Clock
 
