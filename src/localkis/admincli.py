@@ -247,6 +247,19 @@ def add_commands(sub: Any) -> None:
     bulk.add_argument("file", type=Path)
     _connection(bulk)
 
+    instruments = sub.add_parser("instruments", help="list or add the instruments a running server trades")
+    instruments_sub = instruments.add_subparsers(dest="action", required=True)
+    _connection(instruments_sub.add_parser("list", help="every instrument: exchange, symbol, name, price"))
+    inst_add = instruments_sub.add_parser("add", help="trade a new instrument (kept in the server's database)",
+                                          description="Add SYMBOL at reference PRICE, e.g. `localkis instruments "
+                                                      "add PLTR 25.00 --name 팔란티어`.")
+    inst_add.add_argument("symbol")
+    inst_add.add_argument("price", type=_decimal, help="reference price (the quote's previous close)")
+    inst_add.add_argument("--name", required=True, help="the name KIS shows (prdt_name)")
+    inst_add.add_argument("--lot-size", type=_positive_int, help="board lot (default: the market's)")
+    _add_exchange(inst_add)
+    _connection(inst_add)
+
     requests = sub.add_parser("log", help="the requests a running server received (its request log)",
                               description="Print the server's request log: method, path, TR ID, app, account, "
                                           "status, msg_cd and duration of each KIS request (never secrets).")
@@ -589,6 +602,25 @@ def _csv_rows(path: Path) -> list[tuple[str, str, list[str], list[tuple[str, str
     return out
 
 
+def cmd_instruments(args: argparse.Namespace, admin: Admin) -> int:
+    if args.action == "add":
+        body: dict[str, Any] = {"exchange": args.exchange, "symbol": args.symbol, "name": args.name,
+                                "price": args.price}
+        if args.lot_size:
+            body["lot_size"] = args.lot_size
+        answer = admin.call("POST", "/localkis/admin/instruments", body)
+        print(json.dumps(answer, ensure_ascii=False) if args.json
+              else f"{answer['exchange']} {answer['symbol']} ({answer['name']}) added at {answer['price']}")
+        return 0
+    answer = admin.call("GET", "/localkis/admin/instruments")
+    if args.json:
+        _print_json(answer)
+        return 0
+    for i in answer.get("instruments", []):
+        print(f"{i['exchange']:<5} {i['symbol']:<8} {i['price']:>12}  lot {i['lot_size']:<4} {i['name']}")
+    return 0
+
+
 def _request_line(e: dict[str, Any]) -> str:
     return (f"{e['at']}  {e['method']:<4} {e['path']}  tr_id={e['tr_id'] or '-'} app={e['app'] or '-'} "
             f"account={e['account'] or '-'}  {e['status']} {e['msg_cd'] or '-'}  {e['ms']}ms")
@@ -617,6 +649,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "clock": cmd_clock,
     "log": cmd_log,
     "apps": cmd_apps,
+    "instruments": cmd_instruments,
 }
 
 

@@ -33,7 +33,7 @@ from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
-from localkis.server.routes.contest import ContestRoutes, load_stored_apps
+from localkis.server.routes.contest import ContestRoutes, load_stored_apps, load_stored_instruments
 from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
@@ -153,6 +153,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     oauth = OAuthRoutes(apps, tokens, clock, store)
     load_stored_apps(apps, store)  # apps added or disabled at run time (contests)
+    load_stored_instruments(desk, store)
     contest = ContestRoutes(apps, desk, store, clock)
     admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
                         pinned=server.clock)
@@ -176,6 +177,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/apps", admin.guarded(contest.app_add), methods=["POST"]),
         Route("/localkis/admin/apps/{appkey}/disable", admin.guarded(contest.app_disable), methods=["POST"]),
         Route("/localkis/admin/accounts", admin.guarded(contest.account_open), methods=["POST"]),
+        Route("/localkis/admin/instruments", admin.guarded(contest.instrument_add), methods=["POST"]),
     ]
 
     async def openapi(request: Request) -> Response:

@@ -4,20 +4,24 @@ not only in the config file."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from localkis.domain.accounts import Position
+from localkis.domain.errors import BusinessError
+from localkis.domain.markets import check_price
 from localkis.engine.desk import Desk
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import parse_exchange
 from localkis.protocol.fields import CURRENCIES
 from localkis.server.auth import App, Apps
 from localkis.server.clock import Clock
-from localkis.server.config import new_appkey, new_appsecret
+from localkis.server.config import InstrumentSection, new_appkey, new_appsecret
 from localkis.server.routes.admin import AdminError, _body, _positive_decimal
 from localkis.store.base import Store, StoredApp, Transaction
 
@@ -30,6 +34,18 @@ def _app_view(app: App, *, disabled: bool = False, secret: bool = False) -> dict
     if secret:  # only in the answer that created it: the organiser hands it to the team
         view["appsecret"] = app.appsecret
     return view
+
+
+INSTRUMENTS_SETTING = "instruments"  # the instruments added at run time, as a JSON list
+
+
+def load_stored_instruments(desk: Desk, store: Store) -> None:
+    """Add the instruments added at run time to the desk's (start-up)."""
+    with store.read() as tx:
+        text = tx.setting(INSTRUMENTS_SETTING)
+    for raw in json.loads(text) if text else []:
+        instrument = InstrumentSection.model_validate(raw).to_instrument()
+        desk.instruments[(instrument.exchange, instrument.symbol)] = instrument
 
 
 def load_stored_apps(apps: Apps, store: Store) -> None:
@@ -98,6 +114,34 @@ class ContestRoutes:
                                                               tuple(sorted(app.accounts)), disabled=True)))
         self.apps.remove(appkey)
         return _app_view(app, disabled=True)
+
+    async def instrument_add(self, request: Request) -> dict[str, object]:
+        """`{"exchange": "NASD", "symbol": "PLTR", "name": "팔란티어", "price": "25.00"}` (lot_size,
+        english_name, topix500 optional, as in `[[instruments]]`): a new instrument, kept in the store."""
+        body = await _body(request)
+        try:
+            section = InstrumentSection.model_validate(body)
+        except ValidationError as exc:
+            raise AdminError(400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) \
+                from None
+        instrument = section.to_instrument()
+        key = (instrument.exchange, instrument.symbol)
+        if key in self.desk.instruments:
+            raise AdminError(409, f"{instrument.exchange.value} {instrument.symbol} is already traded")
+        try:
+            check_price(instrument.exchange, instrument.price, topix500=instrument.topix500)
+        except BusinessError as exc:
+            raise AdminError(400, f"price {instrument.price} is off the tick grid ({exc.detail})") from None
+        entry = section.model_dump(mode="json")
+
+        def work(tx: Transaction) -> None:
+            text = tx.setting(INSTRUMENTS_SETTING)
+            tx.set_setting(INSTRUMENTS_SETTING, json.dumps([*(json.loads(text) if text else []), entry],
+                                                           ensure_ascii=False))
+
+        await self.store.run(work)
+        self.desk.instruments[key] = instrument
+        return entry
 
     async def account_open(self, request: Request) -> dict[str, object]:
         """`{"number": "12345678-01", "cash": {"USD": "10000"}, "positions": [{"exchange": "NASD",
