@@ -52,9 +52,9 @@ def test_teams_added_at_run_time_trade_and_survive_a_restart(tmp_path: Path) -> 
         a = rows[0]
         assert order(server, a["appkey"], a["appsecret"], "33000001-01").json()["rt_cd"] == "0"
 
-        assert admin("instruments", "add", "PLTR", "25.00", "--name", "팔란티어").startswith("NASD PLTR")
-        assert "PLTR" in admin("instruments", "list")
-        assert "NASD PLTR traded at 24.50" in admin("price", "set", "PLTR", "24.50")
+        assert admin("instruments", "add", "RKLB", "25.00", "--name", "로켓랩").startswith("NASD RKLB")
+        assert "RKLB" in admin("instruments", "list")
+        assert "NASD RKLB traded at 24.50" in admin("price", "set", "RKLB", "24.50")
         off = cli("instruments", "add", "XYZ", "1.001", "--name", "x", "--url", server.base_url,
                   "--admin-token", admin_token)
         assert off.code == 1 and "tick grid" in off.err, off.err
@@ -78,4 +78,4 @@ def test_teams_added_at_run_time_trade_and_survive_a_restart(tmp_path: Path) -> 
         b = rows[1]
         assert order(again, b["appkey"], b["appsecret"], "33000002-01").json()["rt_cd"] == "0"
         assert order(again, appkey, appsecret, "33000003-01").status_code == 403  # still disabled
-        assert "PLTR" in cli("instruments", "list", "--url", again.base_url, "--admin-token", admin_token).out
+        assert "RKLB" in cli("instruments", "list", "--url", again.base_url, "--admin-token", admin_token).out

@@ -178,9 +178,9 @@ def extra_paths() -> dict[str, Any]:
                 {"exchange": "NASD", "symbol": "AAPL", "name": "애플", "price": "190.00", "lot_size": 1,
                  "topix500": False}]}),
             "post": _admin("Trade a new instrument (kept in the database; fields as in [[instruments]])",
-                           {"exchange": "NASD", "symbol": "PLTR", "name": "팔란티어", "price": "25.00",
+                           {"exchange": "NASD", "symbol": "RKLB", "name": "로켓랩", "price": "25.00",
                             "lot_size": None, "english_name": "", "topix500": False},
-                           {"exchange": "NASD", "symbol": "PLTR", "name": "팔란티어", "price": "25.00"})},
+                           {"exchange": "NASD", "symbol": "RKLB", "name": "로켓랩", "price": "25.00"})},
         "/localkis/admin/requests": {"get": _admin(
             "The request log after SEQ (this process's latest 2000)",
             {"enabled": True, "requests": [{"seq": 7, "at": "2026-11-25T23:45:00+09:00", "method": "POST",
