@@ -260,6 +260,12 @@ def add_commands(sub: Any) -> None:
     _add_exchange(inst_add)
     _connection(inst_add)
 
+    board = sub.add_parser("leaderboard", help="accounts ranked by return since the contest's start",
+                           description="Every account's return since the start (P/L, realised, unrealised, in KRW "
+                                       "at fixed rates). --start records the start now.")
+    board.add_argument("--start", action="store_true", help="start the contest now (returns count from here)")
+    _connection(board)
+
     requests = sub.add_parser("log", help="the requests a running server received (its request log)",
                               description="Print the server's request log: method, path, TR ID, app, account, "
                                           "status, msg_cd and duration of each KIS request (never secrets).")
@@ -621,6 +627,24 @@ def cmd_instruments(args: argparse.Namespace, admin: Admin) -> int:
     return 0
 
 
+def cmd_leaderboard(args: argparse.Namespace, admin: Admin) -> int:
+    if args.start:
+        answer = admin.call("POST", "/localkis/admin/leaderboard/start")
+        print(json.dumps(answer, ensure_ascii=False) if args.json
+              else f"leaderboard starts at {answer['start']} ({len(answer['accounts'])} accounts)")
+        return 0
+    answer = admin.call("GET", "/localkis/admin/leaderboard")
+    if args.json:
+        _print_json(answer)
+        return 0
+    print(f"since {answer['start']} (KRW at fixed rates)")
+    print(f"{'#':>3} {'account':<12} {'return %':>9} {'P/L':>14} {'realised':>14} {'unrealised':>14}  apps")
+    for r in answer.get("leaderboard", []):
+        print(f"{r['rank']:>3} {r['account']:<12} {r['return_pct']:>9} {r['pnl_krw']:>14} {r['realised_krw']:>14} "
+              f"{r['unrealised_krw']:>14}  {', '.join(r['apps']) or '-'}")
+    return 0
+
+
 def _request_line(e: dict[str, Any]) -> str:
     return (f"{e['at']}  {e['method']:<4} {e['path']}  tr_id={e['tr_id'] or '-'} app={e['app'] or '-'} "
             f"account={e['account'] or '-'}  {e['status']} {e['msg_cd'] or '-'}  {e['ms']}ms")
@@ -650,6 +674,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "log": cmd_log,
     "apps": cmd_apps,
     "instruments": cmd_instruments,
+    "leaderboard": cmd_leaderboard,
 }
 
 

@@ -35,6 +35,7 @@ from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
 from localkis.server.routes.contest import ContestRoutes, load_stored_apps, load_stored_instruments
 from localkis.server.routes.inquiries import InquiryRoutes
+from localkis.server.routes.leaderboard import LeaderboardRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
@@ -157,6 +158,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     contest = ContestRoutes(apps, desk, store, clock)
     admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
                         pinned=server.clock)
+    board = LeaderboardRoutes(desk, store, clock, apps, admin.account_numbers)
     routes += [
         Route(TOKEN_PATH, logged(oauth.token_p, requests, clock), methods=["POST"]),
         Route(REVOKE_PATH, logged(oauth.revoke_p, requests, clock), methods=["POST"]),
@@ -178,6 +180,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/apps/{appkey}/disable", admin.guarded(contest.app_disable), methods=["POST"]),
         Route("/localkis/admin/accounts", admin.guarded(contest.account_open), methods=["POST"]),
         Route("/localkis/admin/instruments", admin.guarded(contest.instrument_add), methods=["POST"]),
+        Route("/localkis/admin/leaderboard", admin.guarded(board.board), methods=["GET"]),
+        Route("/localkis/admin/leaderboard/start", admin.guarded(board.start), methods=["POST"]),
     ]
 
     async def openapi(request: Request) -> Response:

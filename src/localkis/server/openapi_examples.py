@@ -181,6 +181,14 @@ def extra_paths() -> dict[str, Any]:
                            {"exchange": "NASD", "symbol": "RKLB", "name": "로켓랩", "price": "25.00",
                             "lot_size": None, "english_name": "", "topix500": False},
                            {"exchange": "NASD", "symbol": "RKLB", "name": "로켓랩", "price": "25.00"})},
+        "/localkis/admin/leaderboard": {"get": _admin(
+            "Accounts ranked by return since the start (KRW at fixed rates)",
+            {"start": "2026-11-25T23:30:00+09:00", "rates_krw": {"USD": "1350.00"}, "leaderboard": [
+                {"rank": 1, "account": ACCOUNT, "apps": ["team-3"], "equity_krw": "135135000",
+                 "pnl_krw": "135000", "realised_krw": "0", "unrealised_krw": "135000", "return_pct": "0.10"}]})},
+        "/localkis/admin/leaderboard/start": {"post": _admin(
+            "Start the contest now: the leaderboard's returns count from here",
+            {"start": "2026-11-25T23:30:00+09:00", "accounts": [ACCOUNT]})},
         "/localkis/admin/requests": {"get": _admin(
             "The request log after SEQ (this process's latest 2000)",
             {"enabled": True, "requests": [{"seq": 7, "at": "2026-11-25T23:45:00+09:00", "method": "POST",

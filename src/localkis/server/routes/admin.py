@@ -131,6 +131,10 @@ class AdminRoutes:
         known = set(self.accounts)
         return [*self.accounts, *(n for n in await read(self.store, stored) if n not in known)]
 
+    async def account_numbers(self) -> list[str]:
+        """Every account: the config's, then those opened at run time."""
+        return await self._numbers()
+
     async def _known(self, request: Request) -> str:
         number = str(request.path_params["number"])
         if number not in self.accounts and number not in await self._numbers():
