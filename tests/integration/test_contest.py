@@ -14,17 +14,21 @@ from tests.integration.simulator import cli
 from tests.serverproc import RunningServer, make_appkey, make_appsecret, running_server, simple_config
 
 
-def order(server: RunningServer, appkey: str, appsecret: str, account: str) -> httpx.Response:
+def order(server: RunningServer, appkey: str, appsecret: str, account: str,
+          access_token: str | None = None) -> httpx.Response:
+    """An order with a fresh token (or `access_token`); the tokenP answer if no token is issued."""
     with server.client() as http:
-        token = http.post("/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
-                                                  "appsecret": appsecret})
-        if token.status_code != 200:
-            return token
+        if access_token is None:
+            token = http.post("/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
+                                                      "appsecret": appsecret})
+            if token.status_code != 200:
+                return token
+            access_token = token.json()["access_token"]
         cano, prdt = account.split("-")
         return http.post("/uapi/overseas-stock/v1/trading/order", json={
             "CANO": cano, "ACNT_PRDT_CD": prdt, "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL", "ORD_QTY": "1",
             "OVRS_ORD_UNPR": "150.00", "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": "00"}, headers={
-            "authorization": f"Bearer {token.json()['access_token']}", "appkey": appkey, "appsecret": appsecret,
+            "authorization": f"Bearer {access_token}", "appkey": appkey, "appsecret": appsecret,
             "tr_id": "TTTT1002U", "custtype": "P"})
 
 
@@ -45,7 +49,11 @@ def test_teams_added_at_run_time_trade_and_survive_a_restart(tmp_path: Path) -> 
                       "--cash", "USD=20000")
         appkey = added.split("appkey    = ")[1].split()[0]
         appsecret = added.split("appsecret = ")[1].split()[0]
-        assert order(server, appkey, appsecret, "33000003-01").json()["rt_cd"] == "0"
+        with server.client() as http:
+            issued = http.post("/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": appkey,
+                                                       "appsecret": appsecret}).json()["access_token"]
+        for _ in range(2):  # the second request takes the gateway's cached header path
+            assert order(server, appkey, appsecret, "33000003-01", issued).json()["rt_cd"] == "0"
 
         rows = list(csv.DictReader(io.StringIO(admin("apps", "import", str(teams)))))
         assert [r["name"] for r in rows] == ["team-a", "team-b"]
@@ -64,6 +72,8 @@ def test_teams_added_at_run_time_trade_and_survive_a_restart(tmp_path: Path) -> 
         assert admin("apps", "disable", appkey).startswith(f"disabled {appkey}")
         refused = order(server, appkey, appsecret, "33000003-01")
         assert refused.status_code == 403 and refused.json()["error_code"] == "EGW00103", refused.text
+        cached = order(server, appkey, appsecret, "33000003-01", issued)  # same headers as before: refused too
+        assert cached.status_code == 500 and cached.json()["msg_cd"] == "EGW00103", cached.text
         accounts = admin("accounts", "list")
         assert "account 33000009-01" in accounts and "account 33000001-01" in accounts
 
