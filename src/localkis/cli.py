@@ -128,13 +128,17 @@ def market_lines(hours: MarketHours, now: datetime, *, enforced: bool) -> list[s
                 text = f"{st.state.value.replace('_', ' ')}: real apps' orders accepted, mock apps' refused{after}"
         lines.append(f"  {st.market.value:<3} {st.exchange.value:<5} {text}")
     if not all(st.state is SessionState.REGULAR for st in statuses):
-        us = next((st for st in statuses if st.market is Market.US), statuses[0])
-        at = (us.next_open or now) + timedelta(minutes=15)
+        # The clock hint opens the US market if it is closed (what most newcomers trade), else the
+        # market that opens next.
+        closed = [st for st in statuses if st.next_open is not None]
+        target = next((st for st in closed if st.market is Market.US), None) or min(
+            closed, key=lambda st: st.next_open or now, default=None)
         lines += ["Orders for a closed market are refused (real APBK0918; mock 40570000, 40580000 or 40100000).",
-                  'To trade at any hour, set market_hours = "ignore" under [server] in the config and restart,',
-                  "or move the server clock:",
-                  f"  localkis clock set {at.astimezone(KST).isoformat(timespec='seconds')}   "
-                  "(localkis clock set now: back to real time)"]
+                  'To trade at any hour, set market_hours = "ignore" under [server] in the config and restart,']
+        if target is not None and target.next_open is not None:
+            at = (target.next_open + timedelta(minutes=15)).astimezone(KST).replace(second=0, microsecond=0)
+            lines += [f"or move the server clock into the next {target.market.value} session:",
+                      f"  localkis clock set {at.isoformat()}   (localkis clock set now: back to real time)"]
     return [*lines, ""]
 
 

@@ -41,3 +41,10 @@ def test_banner_lines_name_the_open_markets_and_both_ways_round_closed_hours() -
 
 def test_banner_lines_when_hours_are_ignored() -> None:
     assert "orders are accepted at any hour" in "\n".join(market_lines(HOURS, WEDNESDAY_2PM, enforced=False))
+
+
+def test_with_the_us_open_the_clock_hint_points_at_the_market_that_opens_next() -> None:
+    us_open = datetime(2026, 12, 3, 3, 25, 59, tzinfo=KST)
+    text = "\n".join(market_lines(HOURS, us_open, enforced=True))
+    assert "US  NASD  open" in text
+    assert "localkis clock set 2026-12-03T09:15:00+09:00" in text and "next JP session" in text
