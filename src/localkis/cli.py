@@ -6,14 +6,22 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from localkis import admincli
 from localkis.client import cli as client_cli
+from localkis.domain.hours import KST, MarketHours, SessionState
+from localkis.domain.openings import all_markets
+from localkis.protocol.exchanges import Market
 from localkis.server.config import AppSection, Config, ConfigError, demo_config_text, load_config, new_admin_token
 
 DEFAULT_CONFIG = Path("localkis.toml")
 DEFAULT_DB = "sqlite:///./localkis.db"
+# python-kis 2.1.6 imports typing_extensions without declaring it as a dependency.
+PYKIS_INSTALL = "pip install python-kis==2.1.6 typing_extensions"
+SAMPLES_USER_AGENT = "Mozilla/5.0 (localkis)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,9 +75,10 @@ def _load_or_create(path: Path | None) -> tuple[Config, Path, bool]:
 
 
 def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *, show_secrets: bool,
-           created: bool) -> str:
+           created: bool, markets: list[str] | None = None) -> str:
     lines = ["", "localkis — KIS Open API (overseas stocks) on " + base_url,
              f"config: {config_path.resolve()}" + ("  (created now with demo credentials)" if created else ""),
+             "  (it holds appsecrets: keep it out of version control; localkis's .gitignore lists localkis.toml)",
              f"admin token: {admin_token}", ""]
     for app in config.apps:
         secret = app.appsecret if show_secrets else app.appsecret[:4] + "…(masked; --show-credentials)"
@@ -80,7 +89,7 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
     real = next((a for a in config.apps if a.env.value == "real"), None)
     mock = next((a for a in config.apps if a.env.value == "mock"), None)
     if show_secrets and (real or mock):
-        lines += ["python-kis (pip install python-kis==2.1.6):", *pykis_snippet(base_url, real, mock)]
+        lines += [f"python-kis ({PYKIS_INSTALL}):", *pykis_snippet(base_url, real, mock)]
         lines += ["", "official samples (~/KIS/config/kis_devlp.yaml):"]
         if real:
             lines += [f"  my_app: \"{real.appkey}\"", f"  my_sec: \"{real.appsecret}\"",
@@ -88,27 +97,69 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
         if mock:
             lines += [f"  paper_app: \"{mock.appkey}\"", f"  paper_sec: \"{mock.appsecret}\"",
                       f"  my_paper_stock: \"{(mock.accounts or ['50012345-01'])[0].split('-')[0]}\""]
-        lines += ["  my_prod: \"01\"", f"  prod: \"{base_url}\"", f"  vps: \"{base_url}\"", ""]
+        # Every key the official kis_auth.py reads (my_agent at import, my_htsid and ops/vops later).
+        ws_url = "ws://" + base_url.split("://", 1)[-1]
+        lines += ["  my_htsid: \"localkis\"", "  my_prod: \"01\"", f"  my_agent: \"{SAMPLES_USER_AGENT}\"",
+                  f"  prod: \"{base_url}\"", f"  ops: \"{ws_url}\"", f"  vps: \"{base_url}\"",
+                  f"  vops: \"{ws_url}\"", ""]
+    lines += markets or []
     return "\n".join(lines)
 
 
 def pykis_snippet(base_url: str, real: AppSection | None, mock: AppSection | None) -> list[str]:
-    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains)."""
+    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains).
+    `keep_token=True` is python-kis's own token cache (~/.pykis): a bot re-run within a minute reuses its
+    token instead of meeting the one-token-per-minute limit (EGW00133)."""
     lines = ["  import pykis.kis",
              f"  pykis.kis.REAL_DOMAIN = pykis.kis.VIRTUAL_DOMAIN = {base_url!r}",
              "  from pykis import PyKis"]
     if real is not None:
         acct = real.accounts[0] if real.accounts else "12345678-01"
         lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
-                  f"              secretkey={real.appsecret!r}, keep_token=False, use_websocket=False)"]
+                  f"              secretkey={real.appsecret!r}, keep_token=True, use_websocket=False)"]
         if mock is not None:
             # python-kis's virtual mode also needs the real app: quotes always go to the real domain.
             macct = mock.accounts[0] if mock.accounts else "50012345-01"
             lines += [f"  vkis = PyKis(id='localkis', account={macct!r}, appkey={real.appkey!r},",
                       f"               secretkey={real.appsecret!r}, virtual_id='localkis',",
                       f"               virtual_appkey={mock.appkey!r}, virtual_secretkey={mock.appsecret!r},",
-                      "               keep_token=False, use_websocket=False)"]
+                      "               keep_token=True, use_websocket=False)"]
     return lines
+
+
+def market_lines(hours: MarketHours, now: datetime, *, enforced: bool) -> list[str]:
+    """Which markets take orders now and when each next opens, with the two ways round closed hours."""
+    if not enforced:
+        return ['market hours: ignored (market_hours = "ignore"): orders are accepted at any hour', ""]
+    statuses = all_markets(hours, now)
+    lines = [f"markets at {now.astimezone(KST):%Y-%m-%d %H:%M} KST (server clock):"]
+    for st in statuses:
+        if st.state is SessionState.REGULAR:
+            text = "open"
+        else:
+            after = f", next opens {st.next_open:%Y-%m-%d %H:%M} KST" if st.next_open else ""
+            text = f"closed ({st.state.value.replace('_', ' ')}{after})"
+            if st.state in (SessionState.PRE_MARKET, SessionState.AFTER_MARKET):
+                text = f"{st.state.value.replace('_', ' ')}: real apps' orders accepted, mock apps' refused{after}"
+        lines.append(f"  {st.market.value:<3} {st.exchange.value:<5} {text}")
+    if not all(st.state is SessionState.REGULAR for st in statuses):
+        # The clock hint opens the US market if it is closed (what most newcomers trade), else the
+        # market that opens next.
+        closed = [st for st in statuses if st.next_open is not None]
+        target = next((st for st in closed if st.market is Market.US), None) or min(
+            closed, key=lambda st: st.next_open or now, default=None)
+        lines += ["Orders for a closed market are refused (real APBK0918; mock 40570000, 40580000 or 40100000).",
+                  'To trade at any hour, set market_hours = "ignore" under [server] in the config and restart,']
+        if target is not None and target.next_open is not None:
+            at = (target.next_open + timedelta(minutes=15)).astimezone(KST).replace(second=0, microsecond=0)
+            lines += [f"or move the server clock into the next {target.market.value} session:",
+                      f"  localkis clock set {at.isoformat()}   (localkis clock set now: back to real time)"]
+    return [*lines, ""]
+
+
+def _markets_now(app: Any, config: Config) -> list[str]:
+    hours: MarketHours = app.state.hours
+    return market_lines(hours, app.state.clock.now(), enforced=config.server.market_hours == "enforce")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -146,7 +197,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(config, store, admin_token=admin_token)
     base_url = f"http://{args.host}:{args.port}"
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
-                 created=created), flush=True)
+                 created=created, markets=_markets_now(app, config)), flush=True)
     try:
         # httptools with standard header names Title-Cased: the official samples crash on a lowercase
         # hyphenated response header (PROTOCOL §3, B7), and uvicorn's own httptools writer lowercases them.
@@ -173,10 +224,16 @@ def _serve_workers(args: argparse.Namespace, config: Config, config_path: Path, 
         print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 2
     os.environ.update(LOCALKIS_CONFIG=str(config_path.resolve()), LOCALKIS_DB=args.db,
-                      LOCALKIS_ADMIN_TOKEN=admin_token)
+                      LOCALKIS_ADMIN_TOKEN=admin_token, LOCALKIS_LOG_LEVEL=args.log_level)
     base_url = f"http://{args.host}:{args.port}"
+    from localkis.server.clock import Clock
+
+    clock = Clock(config.server.clock)  # the workers' clock (a clock set through the admin API aside)
+    today = clock.now().date()
+    hours = MarketHours(today - timedelta(days=2), today + timedelta(days=20), japan_close=config.server.japan_close)
+    markets = market_lines(hours, clock.now(), enforced=config.server.market_hours == "enforce")
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
-                 created=created), flush=True)
+                 created=created, markets=markets), flush=True)
     uvicorn.run("localkis.server.asgi:app_from_env", factory=True, workers=args.workers, host=args.host,
                 port=args.port, http="localkis.server.http:KisHttpToolsProtocol", loop="uvloop",
                 log_level=args.log_level, access_log=False, server_header=False, proxy_headers=False)
@@ -221,10 +278,10 @@ def history_load(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    words = sys.argv[1:] if argv is None else argv
+    words = sys.argv[1:] if argv is None else list(argv)
     if words[:2] == ["history", "load"]:
         return history_load(_history_parser().parse_args(words[2:]))
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(admincli.legacy_argv(words))
     if args.command == "serve":
         return serve(args)
     result = admincli.run(args)

@@ -12,12 +12,14 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from localkis.admincli import _account_lines
 from localkis.protocol import codes
 from localkis.protocol.orders import Side
 from tests.integration.conftest import AppCreds, Kis, expect_order_ok
@@ -116,9 +118,8 @@ def test_unreachable_server_is_a_clear_error() -> None:
 @pytest.mark.parametrize(("args", "status", "text"), [
     (("price", "set", "NASD", "NOPE", "1.00"), 1,
      "HTTP 404 to POST /localkis/admin/prices: unknown instrument NASD NOPE"),
-    (("price", "set", "NASQ", "AAPL", "1.00"), 1, "HTTP 400"),
     (("accounts", "show", "99999999-01"), 1, "no account 99999999-01"),
-    (("clock", "set", "tomorrow"), 1, "bad clock request"),
+    (("price", "set", "AAPL", "190.123"), 1, "price 190.123 is off NASD's tick grid"),  # issue 17
 ])
 def test_server_refusals_are_clear_errors(setup: Setup, args: tuple[str, ...], status: int, text: str) -> None:
     clean_failure(setup.admin(*args), status, text)
@@ -130,6 +131,9 @@ def test_server_refusals_are_clear_errors(setup: Setup, args: tuple[str, ...], s
     ("price", "set", "NASD", "AAPL", "1", "--size", "0"),
     ("replay", "x.csv", "--speed", "0"),
     ("deposit", "12345678-01", "EUR", "5"),
+    ("clock", "set", "tomorrow"),  # issue 17: bad arguments exit 2, not 1
+    ("price", "set", "NASQ", "AAPL", "1.00"),
+    ("price", "set", "AAPL", "1.00", "-x", "NASQ"),
 ])
 def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
     result = cli(*args, "--admin-token", "x")
@@ -193,8 +197,8 @@ def test_replay_paces_a_file_and_reports_errors(setup: Setup, tmp_path: Path) ->
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("timestamp,exchange,symbol,price,size\n2026-11-25T14:30:00Z,NASD,AAPL,190.00,1\n"
                        "2026-11-25T14:30:01Z,NASD,NOPE,1.00,1\n", encoding="utf-8")
-    clean_failure(setup.admin("replay", str(unknown), "--speed", "max"), 1,
-                  "tick 2 of 2 (NASD NOPE 1.00): the server at")
+    clean_failure(setup.admin("replay", str(unknown), "--speed", "max"), 2,
+                  "tick 2 of 2 (NASD NOPE 1.00): the server trades no such instrument; nothing was replayed")
 
 
 def test_serve_help_lists_the_admin_commands() -> None:
@@ -203,3 +207,63 @@ def test_serve_help_lists_the_admin_commands() -> None:
     for command in ("serve", "price", "replay", "accounts", "deposit", "position", "clock"):
         assert command in result.out
     assert cli("serve", "--help").code == 0
+
+
+# --- issue 17: the first hour of a new user ----------------------------------------------------------
+
+
+def test_unknown_exchange_is_named_as_unknown() -> None:
+    result = cli("price", "set", "NASQ", "AAPL", "1.00", "--admin-token", "x")
+    assert result.code == 2 and "unknown exchange 'NASQ'" in result.err, result.err
+
+
+def test_one_argument_style_exchange_as_an_option(setup: Setup) -> None:
+    result = setup.admin("price", "set", "TSLA", "431.00")  # NASD by default, like `quote` and `order`
+    assert result.code == 0 and result.out.startswith("NASD TSLA traded at 431.00"), result.err
+    result = setup.admin("price", "set", "00700", "480.00", "-x", "SEHK")
+    assert result.code == 0 and result.out.startswith("SEHK 00700 traded at 480.00"), result.err
+    result = setup.admin("position", "set", ACCOUNT, "IBM", "4", "--exchange", "NYSE")
+    assert result.code == 0 and result.out.strip() == f"{ACCOUNT}: holds 4 NYSE IBM @ 0", result.err
+
+
+def test_bare_clock_shows_the_time(setup: Setup) -> None:
+    result = setup.admin("clock")
+    assert result.code == 0 and result.out.startswith("server clock: "), result.err
+
+
+def test_clock_set_now_goes_back_to_real_time(setup: Setup) -> None:
+    assert setup.admin("clock", "set", "2026-11-25T23:45:00+09:00", "--frozen").code == 0
+    result = setup.admin("clock", "set", "now")
+    assert result.code == 0, result.err
+    shown = datetime.fromisoformat(result.out.strip().removeprefix("server clock: "))
+    assert abs(shown - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_accounts_show_rounds_the_average_price() -> None:
+    row = {"number": ACCOUNT, "cash": {}, "reserved": {}, "available": {},
+           "positions": [{"exchange": "NASD", "symbol": "AAPL", "quantity": 3, "sellable": 3,
+                          "avg_price": "190.3333333333333333333333333"}]}
+    (line,) = [x for x in _account_lines(row) if "AAPL" in x]
+    assert line.split()[-1] == "190.3333", line
+
+
+def test_admin_token_from_localkis_toml_in_a_parent_directory(setup: Setup, tmp_path: Path) -> None:
+    (tmp_path / "localkis.toml").write_text(f'[server]\nadmin_token = "{setup.token}"\n', encoding="utf-8")
+    below = tmp_path / "bots" / "mine"
+    below.mkdir(parents=True)
+    result = cli("clock", "show", "--url", setup.server.base_url, cwd=below)
+    assert result.code == 0, result.err
+
+
+def test_replay_applies_nothing_from_a_file_that_fails_validation(setup: Setup, tmp_path: Path) -> None:
+    """Issue 17 defect 5: an unknown symbol at tick 2 of 3 used to abort after tick 1 was applied."""
+    before = setup.kis.quote("NAS", "AMZN").body["output"]["last"]
+    for name, bad_row in (("unknown", "NASD,NOPE,1.00"), ("offtick", "NASD,AMZN,200.005")):
+        ticks = tmp_path / f"{name}.csv"
+        ticks.write_text("timestamp,exchange,symbol,price,size\n"
+                         "2026-11-25T14:30:00Z,NASD,AMZN,201.00,1\n"
+                         f"2026-11-25T14:30:01Z,{bad_row},1\n"
+                         "2026-11-25T14:30:02Z,NASD,AMZN,202.00,1\n", encoding="utf-8")
+        result = setup.admin("replay", str(ticks), "--speed", "max")
+        assert result.code == 2 and "tick 2 of 3" in result.err and "nothing was replayed" in result.err, result
+        assert setup.kis.quote("NAS", "AMZN").body["output"]["last"] == before

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int | None:
         for order in exc.candidates:
             err.print(f"  matching order {order.order_no} ({order.kind.name} {order.quantity} @ {order.price})")
         return 3
-    except KisError as exc:
+    except (KisError, UnknownSymbol) as exc:
         err.print(f"[red]error[/red] {exc}")
         return 1
     except (TypeError, ValueError) as exc:
@@ -178,7 +178,14 @@ def _balance(kis: KisClient, a: argparse.Namespace) -> list[Balance]:
 
 
 def _quote(kis: KisClient, a: argparse.Namespace) -> Quote:
-    return kis.quote(a.exchange, a.symbol)
+    quote = kis.quote(a.exchange, a.symbol)
+    if quote.last is None:  # KIS answers an unknown symbol with blank fields, not an error
+        raise UnknownSymbol(f"no quote for {a.exchange} {a.symbol}: unknown symbol on that exchange")
+    return quote
+
+
+class UnknownSymbol(Exception):
+    """`quote` of a symbol the server does not know (exit status 1)."""
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -258,7 +265,9 @@ def _render(out: Any, result: Any, args: argparse.Namespace) -> None:
         table = Table(title="order accepted" if not result.reconciled else "order found after a lost response")
         for col in ("order no", "time (KST)", "TR", "message"):
             table.add_column(col, no_wrap=True)
-        when = result.ordered_at.strftime("%Y-%m-%d %H:%M:%S") if result.ordered_at else ""
+        # ORD_TMD is a time of day on the server's clock: no date is shown (one guessed from this
+        # machine's date is wrong whenever the server clock has been set to another day).
+        when = result.ordered_at.strftime("%H:%M:%S") if result.ordered_at else ""
         table.add_row(result.order_no, when, result.tr_id, result.msg1 or "(reconciled from the history)")
         out.print(table)
     elif isinstance(result, BarsView):
@@ -278,7 +287,7 @@ def _render(out: Any, result: Any, args: argparse.Namespace) -> None:
                       _num(result.base) if result.base is not None else "-", _num(result.diff), _num(result.rate),
                       str(result.volume))
         out.print(table)
-    elif isinstance(result, list) and all(isinstance(r, Balance) for r in result):
+    elif args._client_cmd is _balance:
         for bal in result:
             if not bal.positions and args.exchange is None:
                 continue
@@ -298,6 +307,9 @@ def _render(out: Any, result: Any, args: argparse.Namespace) -> None:
             out.print("no holdings")
     elif isinstance(result, list):
         title = "unfilled orders" if args._client_cmd is _orders else "order history"
+        if not result:
+            out.print("no unfilled orders" if args._client_cmd is _orders else "no orders in that period")
+            return
         table = Table(title=f"{title} ({len(result)})")
         for col in ("order no", "orig no", "kind", "exchange", "symbol", "side", "qty", "filled", "open", "price",
                     "avg fill", "time (KST)"):

@@ -180,8 +180,15 @@ class ClientConfig:
 
         yaml_file = _first(str(yaml_path) if yaml_path else None, e.get("KIS_CONFIG"))
         yaml_values: dict[str, str] = {}
+        local_toml = None if yaml_file else find_localkis_toml(environ=e)
         if yaml_file:
             yaml_values = read_kis_devlp(Path(yaml_file).expanduser(), chosen_env)
+        elif local_toml is not None:
+            # A localkis.toml here (or above) beats ~/KIS/config: a bot run beside its localkis server
+            # talks to that server, never by accident to KIS.
+            yaml_values = read_localkis_toml(local_toml, chosen_env)
+            if yaml_values and chosen_preset is not Preset.LOCAL and not url:
+                chosen_preset = Preset.LOCAL
         elif DEFAULT_YAML.expanduser().is_file():
             yaml_values = read_kis_devlp(DEFAULT_YAML.expanduser(), chosen_env)
 
@@ -253,3 +260,40 @@ def read_kis_devlp(path: Path, env: Env) -> dict[str, str]:
     out = {"appkey": get(appkey), "appsecret": get(appsecret), "account": get(account), "base_url": get(base_url),
            "product": get("my_prod")}
     return {k: v for k, v in out.items() if v}
+
+
+LOCALKIS_TOML = "localkis.toml"
+LOCALKIS_URL = "http://127.0.0.1:8080"  # where `localkis serve` listens by default
+
+
+def find_localkis_toml(start: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """`$LOCALKIS_CONFIG`, else the nearest `localkis.toml` in `start` (default: the working directory) or
+    one of its parents; None if there is none."""
+    e = os.environ if environ is None else environ
+    if e.get("LOCALKIS_CONFIG"):
+        return Path(e["LOCALKIS_CONFIG"]).expanduser()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / LOCALKIS_TOML
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_localkis_toml(path: Path, env: Env) -> dict[str, str]:
+    """The first `env` app of a localkis server config, its first account and the default server URL
+    (the same keys as `read_kis_devlp`); empty if the file has no such app."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    apps = data.get("apps")
+    for app in apps if isinstance(apps, list) else []:
+        if isinstance(app, dict) and app.get("env") == env.value and app.get("appkey") and app.get("appsecret"):
+            accounts = app.get("accounts") or []
+            out = {"appkey": str(app["appkey"]), "appsecret": str(app["appsecret"]), "base_url": LOCALKIS_URL,
+                   "account": str(accounts[0]) if isinstance(accounts, list) and accounts else ""}
+            return {k: v for k, v in out.items() if v}
+    return {}

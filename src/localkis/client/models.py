@@ -201,8 +201,12 @@ class Quote:
         """The `output` object of HHDFS00000300."""
         r = {k: "" if v is None else str(v) for k, v in out.items()}
         last, base = r.get("last", "").strip(), r.get("base", "").strip()
+        # KIS sends `diff` unsigned; `sign` says which way (1 upper limit, 2 up, 3 flat, 4 lower limit, 5 down).
+        diff = abs(dec(r.get("diff")))
+        if r.get("sign", "").strip() in ("4", "5"):
+            diff = -diff
         return cls(exchange=exchange, symbol=symbol, last=dec(last) if last else None,
-                   base=dec(base) if base else None, diff=dec(r.get("diff")), rate=dec(r.get("rate")),
+                   base=dec(base) if base else None, diff=diff, rate=dec(r.get("rate")),
                    volume=qty(r.get("tvol")), amount=dec(r.get("tamt")), tradable=r.get("ordy", "").strip(),
                    raw=r)
 

@@ -31,24 +31,29 @@ from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
-from localkis.server.clock import Clock
+from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
+from localkis.server.landing import landing_html
 from localkis.server.market import lifespan
-from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.openapi import SWAGGER_ASSETS, openapi_document, swagger_asset, swagger_html
+from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
+from localkis.server.routes.contest import ContestRoutes, load_stored_apps, load_stored_instruments
 from localkis.server.routes.daytime import DaytimeRoutes
 from localkis.server.routes.history import HistoryRoutes
 from localkis.server.routes.inquiries import InquiryRoutes
+from localkis.server.routes.leaderboard import LeaderboardRoutes
 from localkis.server.routes.marketdata import MarketDataRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
 from localkis.server.routes.reservations import ReservationRoutes
 from localkis.store.base import Store
+from localkis.wire.responses import kst
 
 log = logging.getLogger("localkis")
 
@@ -88,6 +93,34 @@ def routed(endpoint: KisEndpoint) -> Callable[[Request], Awaitable[Response]]:
     return route
 
 
+def logged(route: Callable[[Request], Awaitable[Response]], requests: RequestLog | None,
+           clock: Clock) -> Callable[[Request], Awaitable[Response]]:
+    """An OAuth route with its request-log line (no app or account: those are in the body, unlogged)."""
+    if requests is None:
+        return route
+
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await route(request)
+        requests.record(at=clock.now(), method=request.method, path=request.url.path, tr_id="", app="",
+                        account="", status=response.status_code, msg_cd=msg_cd_of(bytes(response.body)),
+                        seconds=time.perf_counter() - started)
+        return response
+
+    return endpoint
+
+
+def request_entries(requests: RequestLog | None) -> Callable[[Request], Awaitable[dict[str, object]]]:
+    """`GET /localkis/admin/requests?after=SEQ`: the request log's entries after SEQ (this process's)."""
+
+    async def entries(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after", "0")
+        start = int(after) if after.isdigit() else 0
+        return {"enabled": requests is not None, "requests": requests.since(start) if requests else []}
+
+    return entries
+
+
 # The store's threads (SQLite's committer, the PostgreSQL worker threads) need the GIL for a moment
 # after each commit. Under load the event loop holds it, and a waiting thread forces a switch only after
 # this interval: at Python's default of 5 ms a whole batch's answers could wait that long behind a busy
@@ -99,6 +132,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
     server = config.server
     clock = Clock(server.clock)
+    if restore_clock(clock, store, server.clock):
+        log.info("server clock as last set through the admin API: %s", clock.now().isoformat())
     today = clock.now().date()
     started = time.perf_counter()
     hours = MarketHours(today - timedelta(days=400), today + timedelta(days=800), japan_close=server.japan_close)
@@ -113,7 +148,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     desk = Desk(store, hours, instruments_of(config),
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
                              fees=config.fees.schedule(), book=book if m.arrival_fills == "book" else None))
-    gateway = KisGateway(apps, tokens, rate, clock, store, server)
+    requests = RequestLog() if server.request_log else None
+    gateway = KisGateway(apps, tokens, rate, clock, store, server, requests)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
@@ -158,12 +194,17 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     routes = [Route(path, routed(endpoint), methods=[method]) for (method, path), endpoint in fast.items()]
 
     oauth = OAuthRoutes(apps, tokens, clock, store)
-    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts))
+    load_stored_apps(apps, store)  # apps added or disabled at run time (contests)
+    load_stored_instruments(desk, store)
+    contest = ContestRoutes(apps, desk, store, clock)
+    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
+                        pinned=server.clock)
+    board = LeaderboardRoutes(desk, store, clock, apps, admin.account_numbers)
     routes += [
-        Route(TOKEN_PATH, oauth.token_p, methods=["POST"]),
-        Route(REVOKE_PATH, oauth.revoke_p, methods=["POST"]),
-        Route(APPROVAL_PATH, oauth.approval, methods=["POST"]),
-        Route(HASHKEY_PATH, oauth.hashkey, methods=["POST"]),
+        Route(TOKEN_PATH, logged(oauth.token_p, requests, clock), methods=["POST"]),
+        Route(REVOKE_PATH, logged(oauth.revoke_p, requests, clock), methods=["POST"]),
+        Route(APPROVAL_PATH, logged(oauth.approval, requests, clock), methods=["POST"]),
+        Route(HASHKEY_PATH, logged(oauth.hashkey, requests, clock), methods=["POST"]),
         Route("/localkis/health", admin.health, methods=["GET"]),
         Route("/localkis/admin/fills", admin.guarded(admin.fill), methods=["POST"]),
         Route("/localkis/admin/orders", admin.guarded(admin.orders), methods=["GET"]),
@@ -173,6 +214,15 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/accounts/{number}/deposits", admin.guarded(admin.deposit), methods=["POST"]),
         Route("/localkis/admin/accounts/{number}/positions", admin.guarded(admin.position), methods=["POST"]),
         Route("/localkis/admin/clock", admin.guarded(admin.clock_state), methods=["GET", "POST"]),
+        Route("/localkis/admin/instruments", admin.guarded(admin.instruments), methods=["GET"]),
+        Route("/localkis/admin/requests", admin.guarded(request_entries(requests)), methods=["GET"]),
+        Route("/localkis/admin/apps", admin.guarded(contest.app_list), methods=["GET"]),
+        Route("/localkis/admin/apps", admin.guarded(contest.app_add), methods=["POST"]),
+        Route("/localkis/admin/apps/{appkey}/disable", admin.guarded(contest.app_disable), methods=["POST"]),
+        Route("/localkis/admin/accounts", admin.guarded(contest.account_open), methods=["POST"]),
+        Route("/localkis/admin/instruments", admin.guarded(contest.instrument_add), methods=["POST"]),
+        Route("/localkis/admin/leaderboard", admin.guarded(board.board), methods=["GET"]),
+        Route("/localkis/admin/leaderboard/start", admin.guarded(board.start), methods=["POST"]),
     ]
 
     async def openapi(request: Request) -> Response:
@@ -195,7 +245,22 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             log.info("history %s: %d bars", path, sum(counts.values()))
 
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+
+    async def docs_asset(request: Request) -> Response:
+        name = str(request.path_params["name"])
+        content = swagger_asset(name)
+        if content is None:
+            return await not_found(request, LookupError(name))
+        return Response(content, media_type=SWAGGER_ASSETS[name], headers={"Cache-Control": "max-age=86400"})
+
+    routes.append(Route("/docs/assets/{name}", docs_asset, methods=["GET"]))
+
+    async def landing(request: Request) -> Response:
+        return HTMLResponse(landing_html(kst(clock.now()).isoformat()))
+
+    routes.append(Route("/", landing, methods=["GET"]))
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts, background=[
                         lambda: forward_reservations(reservation_desk, store, clock)]))
+    app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
     return KisApp(app, fast)

@@ -11,7 +11,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -61,6 +61,16 @@ class Apps:
     def get(self, appkey: str) -> App | None:
         return self._by_key.get(appkey)
 
+    def add(self, app: App) -> None:
+        """Add or replace an app at run time (copy on write: readers never see a half-changed dict)."""
+        self._by_key = {**self._by_key, app.appkey: app}
+
+    def remove(self, appkey: str) -> App | None:
+        """Take an app out (disabled): its requests fail as an unknown appkey from now on."""
+        gone = self._by_key.get(appkey)
+        self._by_key = {k: a for k, a in self._by_key.items() if k != appkey}
+        return gone
+
     def authenticate(self, appkey: str, appsecret: str) -> App:
         """The app for gateway headers, or EGW00103/EGW00105."""
         app = self._by_key.get(appkey)
@@ -98,10 +108,14 @@ _WRONG_FAMILY: dict[Env, Callable[[], GatewayError]] = {
 class Tokens:
     """Issue, reuse, revoke and check access tokens; records live in the store (they survive restarts)."""
 
-    def __init__(self, store: Store, signing_key: bytes, *, issue_limit: bool) -> None:
+    def __init__(self, store: Store, signing_key: bytes, *, issue_limit: bool,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._key = signing_key
         self._issue_limit = issue_limit
+        # The one-per-minute limit follows elapsed real time, not the server clock: a clock set forward
+        # and back (or a pinned start after a restart) must not lock an app out for days (issue 17).
+        self._wall = wall
         self._checked: dict[str, tuple[TokenRecord, float]] = {}
 
     def _mint(self, app: App, now: datetime) -> str:
@@ -119,14 +133,20 @@ class Tokens:
         return signing_input + "." + b64(signature)
 
     def issue(self, app: App, now: datetime) -> Callable[[Transaction], TokenRecord]:
-        """Store work: a token for `app` — the current one if issued within 6 h, else a new one; 1 request/min."""
+        """Store work: a token for `app` — the current one if issued within 6 h (server clock `now`), else a new
+        one; 1 request per minute of real time."""
+
+        wall = self._wall()
 
         def work(tx: Transaction) -> TokenRecord:
             tx.lock_app(app.appkey)
             last = tx.last_token_request(app.appkey)
-            if self._issue_limit and last is not None and now - last < TOKEN_REQUEST_INTERVAL:
+            # A last request in the future (the host clock moved back, or a record from a version that
+            # stored server-clock times) does not count.
+            if (self._issue_limit and last is not None
+                    and timedelta(0) <= wall - last < TOKEN_REQUEST_INTERVAL):
                 raise TokenEndpointError(TOKEN_RATE_LIMIT)
-            tx.set_last_token_request(app.appkey, now)
+            tx.set_last_token_request(app.appkey, wall)
             current = tx.latest_token(app.appkey)
             if (current is not None and not current.revoked and now - current.issued_at < TOKEN_REUSE_WINDOW
                     and current.expires_at > now):

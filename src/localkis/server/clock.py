@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from localkis.store.base import Store, Transaction
 
 _NO_OFFSET = timedelta(0)
 
@@ -37,6 +41,54 @@ class Clock:
             frozen, offset = self._state
             self._state = (frozen + delta, offset) if frozen is not None else (None, offset + delta)
 
+    def setting(self) -> dict[str, object]:
+        """The clock's setting, to keep across a restart: a frozen instant, or the offset from real time
+        (so a running clock restored after a restart has moved on by the time the server was down)."""
+        frozen, offset = self._state
+        return {"frozen": frozen.isoformat() if frozen else None, "offset_seconds": offset.total_seconds()}
+
+    def restore(self, setting: dict[str, object]) -> None:
+        """Take back a `setting()`; ValueError if it is not one."""
+        try:
+            raw = setting["frozen"]
+            frozen = None if raw is None else datetime.fromisoformat(str(raw)).astimezone(UTC)
+            offset = timedelta(seconds=float(str(setting["offset_seconds"])))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a clock setting: {setting!r}") from exc
+        with self._lock:
+            self._state = (frozen, offset)
+
     @staticmethod
     def monotonic() -> float:
         return time.monotonic()
+
+
+# The store setting that keeps the clock as last set through the admin API.
+CLOCK_SETTING = "clock"
+
+
+def save_clock(clock: Clock, pinned: datetime | None) -> Callable[[Transaction], None]:
+    """Store work: keep `clock`'s setting, with the config's `clock` it was made under."""
+    text = json.dumps({**clock.setting(), "config": pinned.isoformat() if pinned else None})
+
+    def work(tx: Transaction) -> None:
+        tx.set_setting(CLOCK_SETTING, text)
+
+    return work
+
+
+def restore_clock(clock: Clock, store: Store, pinned: datetime | None) -> bool:
+    """Put back the clock last set through the admin API, unless the config's `clock` has been changed
+    since (an edited config wins); True if restored."""
+    with store.read() as tx:
+        text = tx.setting(CLOCK_SETTING)
+    if text is None:
+        return False
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("config") != (pinned.isoformat() if pinned else None):
+            return False
+        clock.restore(data)
+    except ValueError:  # a setting this version cannot read: start from the config
+        return False
+    return True

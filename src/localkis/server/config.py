@@ -39,6 +39,7 @@ class ServerSection(_Model):
     redis_url: str | None = None  # shared rate limits across processes/hosts (required with --workers > 1)
     real_rate_per_second: int = Field(default=20, ge=1)
     mock_rate_per_second: int = Field(default=2, ge=1)
+    request_log: bool = True  # one INFO line per KIS request, and GET /localkis/admin/requests
 
     @field_validator("clock")
     @classmethod

@@ -23,6 +23,7 @@ from localkis.protocol.trids import TR_TABLE, TrSpec
 from localkis.server.auth import App, Apps, RateLimiter, Tokens, check_tr_family
 from localkis.server.clock import Clock
 from localkis.server.config import ServerSection
+from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.responses import KisResponse, kis_response, refusal
 from localkis.store.base import Store, read
 from localkis.wire.errors import GatewayError, MessageError, OpsError, WireError, business_error
@@ -51,6 +52,7 @@ class Context(NamedTuple):
     spec: TrSpec
     raw_headers: dict[str, str]
     now: datetime
+    seen: list[str] | None = None  # the request's account, for the request log (set by the field checks)
 
     @property
     def env(self) -> Env:
@@ -69,8 +71,12 @@ class Context(NamedTuple):
         return kis_response(body, tr_id=self.headers.tr_id, tr_cont=tr_cont, gt_uid=self.headers.gt_uid)
 
     def _own(self, fields: dict[str, str]) -> dict[str, str]:
-        if "CANO" in fields and not self.app.owns(account_of(fields)):
-            raise OpsError(Ops.BAD_ACCOUNT)
+        if "CANO" in fields:
+            account = account_of(fields)
+            if self.seen is not None:
+                self.seen.append(account)
+            if not self.app.owns(account):
+                raise OpsError(Ops.BAD_ACCOUNT)
         return fields
 
     async def _json(self) -> dict[str, Any]:
@@ -116,7 +122,8 @@ GATEWAY_MEMORY = 1024
 
 class KisGateway:
     def __init__(self, apps: Apps, tokens: Tokens, rate: RateLimiter, clock: Clock, store: Store,
-                 switches: ServerSection) -> None:
+                 switches: ServerSection, requests: RequestLog | None = None) -> None:
+        self.requests = requests  # None: no request log
         self.apps = apps
         self.tokens = tokens
         self.rate = rate
@@ -130,10 +137,26 @@ class KisGateway:
         # syntax, TR ID, corporate fields): a repeat skips them. The token itself, which can expire or
         # be revoked, and the rate limit are checked on every request.
         passed: dict[tuple[tuple[bytes, bytes], ...], HeadersPassed] = {}
+        requests = self.requests
 
         async def endpoint(scope: Scope, receive: Receive) -> KisResponse:
+            if requests is None:
+                return await checked(scope, receive, None)
+            started = time.perf_counter()
+            seen: list[str] = []
+            response = await checked(scope, receive, seen)
+            known = passed.get(tuple(scope["headers"]))
+            requests.record(at=self.clock.now(), method=scope["method"], path=scope["path"],
+                            tr_id=known.headers.tr_id if known else "", app=known.app.name if known else "",
+                            account=seen[0] if seen else "", status=response.status_code,
+                            msg_cd=msg_cd_of(bytes(response.body)), seconds=time.perf_counter() - started)
+            return response
+
+        async def checked(scope: Scope, receive: Receive, seen: list[str] | None) -> KisResponse:
             key = tuple(scope["headers"])
             known = passed.get(key)
+            if known is not None and self.apps.get(known.app.appkey) is not known.app:
+                known = None  # the app was disabled or replaced at run time: check the headers again
             # One dict of the request headers (ASGI names are lowercase): O(1) look-ups from here on.
             raw = known.raw if known is not None else {k.decode("latin-1"): v.decode("latin-1") for k, v in key}
             env = Env.REAL
@@ -148,7 +171,7 @@ class KisGateway:
                     await self._load_token(known.app, known.token, now)
                 env = known.app.env
                 self.rate.hit(known.app, time.time())
-                return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now))
+                return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now, seen))
             except WireError as exc:
                 return refusal(raw, exc.body(), exc.status)
             except BusinessError as exc:

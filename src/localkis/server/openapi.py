@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from localkis.protocol.apis import ENDPOINTS, TOKEN_PATH, Api
+from localkis.protocol.field_docs import FIELD_DOCS
 from localkis.protocol.fields import API_FIELDS, HEADERS, FieldSpec
 from localkis.protocol.market_apis import MARKET_API_FIELDS
 from localkis.protocol.trids import TR_TABLE
+from localkis.server.openapi_examples import answer_examples, extra_paths
 
 _EXAMPLES: dict[Api, dict[str, str]] = {
     Api.ORDER: {"CANO": "12345678", "ACNT_PRDT_CD": "01", "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL",
@@ -33,6 +35,8 @@ _ACK_EXAMPLE = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완�
 
 def _schema(spec: FieldSpec) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_len}
+    if spec.name in FIELD_DOCS:
+        schema["description"] = FIELD_DOCS[spec.name]
     if spec.choices:
         schema["enum"] = sorted(spec.choices)
     if spec.fmt.value != "text":
@@ -42,6 +46,7 @@ def _schema(spec: FieldSpec) -> dict[str, Any]:
 
 def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    answers = answer_examples()
     for api in apis:
         method, path = ENDPOINTS[api]
         tr_ids = sorted(t for t, s in TR_TABLE.items() if s.api is api)
@@ -57,7 +62,7 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
             "responses": {
                 "200": {"description": "rt_cd \"0\" on success; rt_cd \"1\" for a business rejection",
                         "content": {"application/json": {"example": _ACK_EXAMPLE
-                                                         if method == "POST" else {"rt_cd": "0"}}}},
+                                                         if method == "POST" else answers.get(api, {"rt_cd": "0"})}}},
                 "500": {"description": "gateway (EGW…) or input (OPSQ…) error",
                         "content": {"application/json": {"example": {
                             "rt_cd": "1", "msg1": "유효하지 않은 token 입니다.", "msg_cd": "EGW00121"}}}},
@@ -83,17 +88,36 @@ def openapi_document(apis: tuple[Api, ...]) -> dict[str, Any]:
             "403": {"description": "EGW00133 and key errors", "content": {"application/json": {"example": {
                 "error_code": "EGW00133",
                 "error_description": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"}}}}}}}
+    paths.update({p: ops for p, ops in extra_paths().items() if p not in paths})
     return {"openapi": "3.1.0",
             "info": {"title": "localkis — KIS Open API (overseas stocks)", "version": "0.1.0"},
+            "components": {"securitySchemes": {"admin": {"type": "http", "scheme": "bearer"}}},
             "paths": paths}
 
 
 def swagger_html(spec_url: str) -> str:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>localkis API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({{url: "{spec_url}", dom_id: "#ui"}});</script>
 <noscript>The OpenAPI document is at <a href="{spec_url}">{spec_url}</a>.</noscript>
 </body></html>"""
+
+
+# Swagger UI's files, from the swagger-ui-py package (so /docs works offline), by the name /docs asks for.
+SWAGGER_ASSETS = {"swagger-ui.css": "text/css; charset=utf-8",
+                  "swagger-ui-bundle.js": "application/javascript; charset=utf-8"}
+
+
+def swagger_asset(name: str) -> bytes | None:
+    """One of SWAGGER_ASSETS' files, or None (unknown name, or the package missing)."""
+    if name not in SWAGGER_ASSETS:
+        return None
+    from importlib import resources
+
+    try:
+        return resources.files("swagger_ui").joinpath("static", name).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None

@@ -48,6 +48,18 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredApp:
+    """An app added or disabled through the admin API."""
+
+    appkey: str
+    appsecret: str
+    env: str
+    name: str
+    accounts: tuple[str, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LastTrade:
     """The last price an instrument traded at, and the regular-session price for closing auctions."""
 
@@ -106,6 +118,19 @@ class Transaction(Protocol):
     def last_token_request(self, appkey: str) -> datetime | None: ...
 
     def set_last_token_request(self, appkey: str, at: datetime) -> None: ...
+
+    def setting(self, name: str) -> str | None:
+        """A server setting kept across restarts (e.g. the admin-set clock), or None."""
+
+    def set_setting(self, name: str, value: str) -> None: ...
+
+    def save_app(self, app: StoredApp) -> None:
+        """Insert or replace an app added (or disabled) at run time."""
+
+    def stored_apps(self) -> list[StoredApp]: ...
+
+    def account_numbers(self) -> list[str]:
+        """Every account the store holds, in number order."""
 
     def ensure_account(self, number: str, cash: dict[str, Decimal],
                        positions: list[tuple[Exchange, str, Position]], at: datetime) -> bool: ...

@@ -242,4 +242,20 @@ MIGRATIONS: list[Migration] = [
             PRIMARY KEY (exchange, symbol, bar_interval, start)
         )""",
     ]),
+    Migration(11, [
+        # Server settings that outlive a restart: the clock as last set through the admin API.
+        "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]),
+    Migration(12, [
+        # Apps added or disabled at run time through the admin API (a contest's teams); the config's
+        # apps are not stored unless disabled.
+        """CREATE TABLE apps (
+            appkey TEXT PRIMARY KEY,
+            appsecret TEXT NOT NULL,
+            env TEXT NOT NULL,
+            name TEXT NOT NULL,
+            accounts TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        )""",
+    ]),
 ]

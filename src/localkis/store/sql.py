@@ -13,7 +13,7 @@ from localkis.domain.bars import Bar, Interval
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
-from localkis.store.base import LastTrade, OrderQuery, TokenRecord
+from localkis.store.base import LastTrade, OrderQuery, StoredApp, TokenRecord
 from localkis.store.profit import RealisedRows
 from localkis.store.reservations import ReservationRows
 from localkis.store.rows import (
@@ -257,6 +257,27 @@ class SqlTransaction(ReservationRows, RealisedRows, ABC):
         self._x(
             "INSERT INTO token_requests (appkey, last_at) VALUES (?, ?)"
             " ON CONFLICT (appkey) DO UPDATE SET last_at = excluded.last_at", (appkey, utc_text(at)))
+
+    def setting(self, name: str) -> str | None:
+        row = self._x("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._x("INSERT INTO settings (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+    def save_app(self, app: StoredApp) -> None:
+        self._x("INSERT INTO apps (appkey, appsecret, env, name, accounts, disabled) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (appkey) DO UPDATE SET appsecret = excluded.appsecret, env = excluded.env,"
+                " name = excluded.name, accounts = excluded.accounts, disabled = excluded.disabled",
+                (app.appkey, app.appsecret, app.env, app.name, " ".join(app.accounts), int(app.disabled)))
+
+    def stored_apps(self) -> list[StoredApp]:
+        rows = self._x("SELECT appkey, appsecret, env, name, accounts, disabled FROM apps ORDER BY appkey").fetchall()
+        return [StoredApp(r[0], r[1], r[2], r[3], tuple(str(r[4]).split()), bool(r[5])) for r in rows]
+
+    def account_numbers(self) -> list[str]:
+        return [str(r[0]) for r in self._x("SELECT number FROM accounts ORDER BY number").fetchall()]
 
     # --- accounts ----------------------------------------------------------------------------------
     def ensure_account(self, number: str, cash: dict[str, Decimal],

@@ -14,11 +14,12 @@ from starlette.responses import Response
 
 from localkis.domain.accounts import Position
 from localkis.domain.errors import BusinessError
+from localkis.domain.markets import check_price
 from localkis.domain.orders import FillError
 from localkis.engine.desk import Desk
 from localkis.protocol.exchanges import parse_exchange
 from localkis.protocol.fields import CURRENCIES
-from localkis.server.clock import Clock
+from localkis.server.clock import Clock, save_clock
 from localkis.server.responses import kis_response
 from localkis.store.base import Store, read
 from localkis.wire.errors import WireError
@@ -37,7 +38,9 @@ AdminHandler = Callable[[Request], Awaitable[dict[str, object]]]
 
 
 class AdminRoutes:
-    def __init__(self, desk: Desk, store: Store, clock: Clock, admin_token: str, accounts: tuple[str, ...]) -> None:
+    def __init__(self, desk: Desk, store: Store, clock: Clock, admin_token: str, accounts: tuple[str, ...],
+                 *, pinned: datetime | None = None) -> None:
+        self.pinned = pinned  # the config's `clock`, kept with a saved setting (server.clock.save_clock)
         self.desk = desk
         self.store = store
         self.clock = clock
@@ -87,9 +90,16 @@ class AdminRoutes:
         exchange = parse_exchange(str(body.get("exchange", "")))
         symbol = body.get("symbol")
         if exchange is None or not isinstance(symbol, str):
-            raise AdminError(400, "exchange (NASD, NYSE, AMEX, SEHK, SHAA, SZAA, TKSE, HASE, VNSE) and symbol "
-                                  "are required")
+            given = body.get("exchange")
+            problem = f"unknown exchange {given!r}" if given else "exchange and symbol are required"
+            raise AdminError(400, f"{problem} (exchanges: NASD, NYSE, AMEX, SEHK, SHAA, SZAA, TKSE, HASE, VNSE)")
         price = _positive_decimal(body.get("price"), "price")
+        instrument = self.desk.instruments.get((exchange, symbol))
+        if instrument is not None:
+            try:  # a print is a trade on the exchange: on its tick grid, like an order's price
+                check_price(exchange, price, topix500=instrument.topix500)
+            except BusinessError as exc:
+                raise AdminError(400, f"price {price} is off {exchange.value}'s tick grid ({exc.detail})") from None
         size = body.get("size")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
             raise AdminError(400, "size must be a positive integer (or absent: unlimited)")
@@ -100,11 +110,36 @@ class AdminRoutes:
         return {"exchange": exchange.value, "symbol": symbol, "price": str(price), "size": size,
                 "fills": [{"odno": f.order_no, "quantity": f.quantity, "price": str(f.price)} for f in fills]}
 
+    async def instruments(self, request: Request) -> dict[str, object]:
+        """Every instrument the server trades (a replay checks its file against them before sending)."""
+        return {"instruments": [{"exchange": i.exchange.value, "symbol": i.symbol, "name": i.name,
+                                 "price": str(i.price), "lot_size": i.board_lot, "topix500": i.topix500}
+                                for i in self.desk.instruments.values()]}
+
     async def account_list(self, request: Request) -> dict[str, object]:
-        return {"accounts": [await self._account(n) for n in self.accounts]}
+        return {"accounts": [await self._account(n) for n in await self._numbers()]}
 
     async def account(self, request: Request) -> dict[str, object]:
-        return await self._account(self._known_account(request))
+        return await self._account(await self._known(request))
+
+    async def _numbers(self) -> list[str]:
+        """The config's accounts, then those opened at run time (POST /localkis/admin/accounts)."""
+        def stored() -> list[str]:
+            with self.store.read() as tx:
+                return tx.account_numbers()
+
+        known = set(self.accounts)
+        return [*self.accounts, *(n for n in await read(self.store, stored) if n not in known)]
+
+    async def account_numbers(self) -> list[str]:
+        """Every account: the config's, then those opened at run time."""
+        return await self._numbers()
+
+    async def _known(self, request: Request) -> str:
+        number = str(request.path_params["number"])
+        if number not in self.accounts and number not in await self._numbers():
+            raise AdminError(404, f"no account {number}")
+        return number
 
     async def _account(self, number: str) -> dict[str, object]:
         snap = await read(self.store, self.desk.snapshot, number)
@@ -121,7 +156,7 @@ class AdminRoutes:
 
     async def deposit(self, request: Request) -> dict[str, object]:
         """`{"currency": "USD", "amount": "1000.00"}` adds cash to an account."""
-        number = self._known_account(request)
+        number = await self._known(request)
         body = await _body(request)
         currency = body.get("currency")
         if currency not in CURRENCIES:
@@ -132,7 +167,7 @@ class AdminRoutes:
 
     async def position(self, request: Request) -> dict[str, object]:
         """`{"exchange": "NASD", "symbol": "AAPL", "quantity": 10, "avg_price": "150.00"}` sets a holding."""
-        number = self._known_account(request)
+        number = await self._known(request)
         body = await _body(request)
         exchange = parse_exchange(str(body.get("exchange", "")))
         symbol, quantity = body.get("symbol"), body.get("quantity")
@@ -165,6 +200,7 @@ class AdminRoutes:
                     self.clock.advance(timedelta(seconds=float(body["advance_seconds"])))
             except (WireError, ValueError, TypeError) as exc:
                 raise AdminError(400, f"bad clock request: {exc}") from None
+            await self.store.run(save_clock(self.clock, self.pinned))  # it survives a restart
         return {"now": kst(self.clock.now()).isoformat()}
 
     def _known_account(self, request: Request) -> str:
