@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from localkis.protocol import codes
 from localkis.protocol.codes import Ops
 from localkis.protocol.env import Env
-from tests.integration.conftest import PRICE_PATH, World, expect_ops
+from tests.integration.conftest import PRICE_PATH, World, expect_ops, start_world
 
 QUOTE_KEYS = ["rsym", "zdiv", "base", "pvol", "last", "sign", "diff", "rate", "tvol", "tamt", "ordy"]
 ENVS = [pytest.param(Env.REAL, id="real"), pytest.param(Env.MOCK, id="mock")]
+
+
+@pytest.fixture(scope="module")
+def untraded_world(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[World]:
+    """A server on which nothing has traded: every quote shows its configured price. (On the shared server
+    other modules' prints and test fills move prices, and since test fills are trades of the bars, even a
+    fill of a resting order moves an instrument's `last`.)"""
+    yield from start_world(tmp_path_factory, "quotes", count=2, prefix="7", backend=backend)
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -19,8 +29,8 @@ ENVS = [pytest.param(Env.REAL, id="real"), pytest.param(Env.MOCK, id="mock")]
     ("HKS", "00700", "480.000"), ("TSE", "7203", "2500.0"), ("SHS", "600519", "1500.00"),
     ("SZS", "000001", "11.50"), ("HSX", "VNM", "60000"), ("HNX", "SHB", "10000"),
 ])
-def test_quote(world: World, env: Env, excd: str, symb: str, last: str) -> None:
-    kis = world.shared(env)
+def test_quote(untraded_world: World, env: Env, excd: str, symb: str, last: str) -> None:
+    kis = untraded_world.shared(env)
     reply = kis.quote(excd, symb)
     assert reply.status == 200, reply
     assert reply.headers["tr_id"] == "HHDFS00000300"
@@ -44,8 +54,8 @@ def test_quote_unknown_is_blank(world: World, excd: str, symb: str) -> None:
     assert reply.body["output"] == dict.fromkeys(QUOTE_KEYS, "")
 
 
-def test_quote_query_errors(world: World) -> None:
-    kis = world.shared(Env.REAL)
+def test_quote_query_errors(untraded_world: World) -> None:
+    kis = untraded_world.shared(Env.REAL)
     expect_ops(kis.get(PRICE_PATH, "HHDFS00000300", {"AUTH": "", "EXCD": "NAS"}), Ops.BAD_FIELD,
                "ERROR INVALID INPUT_FILED_SIZE [SYMB] [0]")
     ok = kis.get(PRICE_PATH, "HHDFS00000300", {"excd": "NAS", "symb": "AAPL"})  # no AUTH, lowercase keys
