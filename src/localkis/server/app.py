@@ -19,15 +19,18 @@ from starlette.types import Receive, Scope, Send
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.events import EventBus
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
+from localkis.protocol.realtime import NoticeLayout
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.realtime import AppProfile, RealtimeService, RealtimeSettings
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
@@ -45,10 +48,12 @@ class KisApp:
     request or response objects on the hot path; their endpoints catch every error themselves);
     everything else goes to the Starlette app."""
 
-    def __init__(self, app: Starlette, fast: dict[tuple[str, str], KisEndpoint]) -> None:
+    def __init__(self, app: Starlette, fast: dict[tuple[str, str], KisEndpoint],
+                 realtime: RealtimeService | None = None) -> None:
         self.app = app
         self.state = app.state
         self._fast = fast
+        self.realtime = realtime
 
     def kis_endpoint(self, method: str, path: str) -> KisEndpoint | None:
         """The KIS endpoint serving `method` on `path` (the HTTP protocol's lean path calls it directly)."""
@@ -63,6 +68,9 @@ class KisApp:
                             "headers": response.raw_headers})
                 await send({"type": "http.response.body", "body": response.body})
                 return
+        elif scope["type"] == "websocket" and self.realtime is not None:
+            await self.realtime(scope, receive, send)  # any path: clients differ (WEBSOCKET.md §1.4)
+            return
         await self.app(scope, receive, send)
 
 
@@ -95,8 +103,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     limits = {Env.REAL: server.real_rate_per_second, Env.MOCK: server.mock_rate_per_second}
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
+    bus = EventBus()
     desk = Desk(store, hours, instruments_of(config),
-                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
+                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"), bus)
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
@@ -153,4 +162,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
-    return KisApp(app, fast)
+    realtime = RealtimeService(
+        [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
+         for a in config.apps], store, desk, clock, bus,
+        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
+    app.state.events = bus
+    return KisApp(app, fast, realtime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import tomllib
 from datetime import datetime, time
@@ -38,6 +39,8 @@ class ServerSection(_Model):
     redis_url: str | None = None  # shared rate limits across processes/hosts (required with --workers > 1)
     real_rate_per_second: int = Field(default=20, ge=1)
     mock_rate_per_second: int = Field(default=2, ge=1)
+    pingpong_interval_seconds: float = Field(default=10.0, gt=0, le=3600)  # WebSocket keep-alive (PINGPONG)
+    websocket_queue_frames: int = Field(default=10_000, ge=10)  # per session; a session this far behind is closed
 
     @field_validator("clock")
     @classmethod
@@ -53,6 +56,14 @@ class AppSection(_Model):
     env: Env
     accounts: list[str] = Field(default_factory=list)
     name: str = ""
+    # The HTS id: the tr_key of the app's execution-notice subscription (H0GSCNI0/9). Absent: one derived
+    # from the appkey (`default_hts_id`), shown in the start-up banner.
+    hts_id: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.@-]+$")
+    notice_fields: Literal[21, 24, 25] = 25  # H0GSCNI0 layout: 25 now, 24 (2025-05-23), 21 (python-kis 2.1.x)
+
+    @property
+    def notice_key(self) -> str:
+        return self.hts_id if self.hts_id is not None else default_hts_id(self.appkey)
 
 
 class PositionSection(_Model):
@@ -111,6 +122,11 @@ class EngineSection(_Model):
             if not 0 <= vol <= 1:
                 raise ValueError(f"{key}: volatility must be between 0 and 1")
         return value
+
+
+def default_hts_id(appkey: str) -> str:
+    """A stable 8-character HTS id for an app that names none (KIS's HTS ids are up to 8 characters)."""
+    return "lk" + hashlib.sha256(appkey.encode()).hexdigest()[:6]
 
 
 def instrument_key(text: str) -> tuple[Exchange, str]:

@@ -136,6 +136,12 @@ class Transaction(Protocol):
 
     def last_trades(self) -> list[LastTrade]: ...
 
+    def insert_approval_key(self, key: str, appkey: str, expires_at: datetime) -> None:
+        """Store a WebSocket approval key (and forget the keys that expired before `expires_at` − 48 h)."""
+
+    def approval_key_app(self, key: str, now: datetime) -> str | None:
+        """The appkey an approval key was issued to, if it is still valid at `now`."""
+
 
 T = TypeVar("T")
 

@@ -218,4 +218,10 @@ MIGRATIONS: list[Migration] = [
         f"UPDATE orders SET price_units = FLOOR(price::numeric * 10000)::bigint WHERE {LIVE_ORDER}",
         *ORDERS_INDEXES_V7,
     ], backfill=backfill_running_totals),
+    Migration(8, [
+        # WebSocket approval keys (/oauth2/Approval): any number per app, each valid 24 h, readable by
+        # every server process (a key issued by one is used on a socket held by another).
+        "CREATE TABLE approval_keys (approval_key TEXT PRIMARY KEY, appkey TEXT NOT NULL, expires_at TEXT NOT NULL)",
+        "CREATE INDEX approval_keys_expiry ON approval_keys (expires_at)",
+    ]),
 ]

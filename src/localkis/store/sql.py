@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -375,3 +375,14 @@ class SqlTransaction(ABC):
         rows = self._x("SELECT exchange, symbol FROM last_trades").fetchall()
         found = [self.last_trade(Exchange(e), str(s)) for e, s in rows]
         return [t for t in found if t is not None]
+
+    # --- real-time (WebSocket) approval keys --------------------------------------------------------
+    def insert_approval_key(self, key: str, appkey: str, expires_at: datetime) -> None:
+        self._x("DELETE FROM approval_keys WHERE expires_at < ?", (utc_text(expires_at - timedelta(hours=48)),))
+        self._x("INSERT INTO approval_keys (approval_key, appkey, expires_at) VALUES (?, ?, ?)",
+                (key, appkey, utc_text(expires_at)))
+
+    def approval_key_app(self, key: str, now: datetime) -> str | None:
+        row = self._x("SELECT appkey FROM approval_keys WHERE approval_key = ? AND expires_at > ?",
+                      (key, utc_text(now))).fetchone()
+        return None if row is None else str(row[0])
