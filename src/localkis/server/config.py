@@ -245,6 +245,8 @@ appkey = "{real_key}"
 appsecret = "{new_appsecret()}"
 env = "real"
 accounts = ["12345678-01"]
+hts_id = "localkis"           # the tr_key of its execution notices (H0GSCNI0/9): one HTS id per user
+notice_fields = 21            # H0GSCNI0 layout python-kis 2.1.x parses (official samples read it too)
 
 [[apps]]
 name = "demo-mock"
@@ -252,6 +254,8 @@ appkey = "{mock_key}"
 appsecret = "{new_appsecret()}"
 env = "mock"
 accounts = ["50012345-01"]
+hts_id = "localkis"
+notice_fields = 21
 
 [[accounts]]
 number = "12345678-01"
