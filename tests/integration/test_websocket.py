@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +31,8 @@ from localkis.wire.realtime import (
     parse_trade,
     subscribe_message,
 )
-from tests.serverproc import RunningServer, make_appkey, make_appsecret, running_server
+from tests.pg import fresh_database
+from tests.serverproc import RunningServer, make_appkey, make_appsecret, running_server, spawn
 
 ORDER_PATH = "/uapi/overseas-stock/v1/trading/order"
 RVSECNCL_PATH = "/uapi/overseas-stock/v1/trading/order-rvsecncl"
@@ -322,3 +324,37 @@ def test_malformed_frames_get_error_replies_and_no_crash(world: World) -> None:
     finally:
         sock.close()
     assert httpx.get(world.server.base_url + "/localkis/health", timeout=5).status_code == 200
+
+
+def test_a_notice_committed_on_one_process_reaches_a_socket_on_another(tmp_path: Path) -> None:
+    """PostgreSQL: two server processes on one database; the outbox carries each event to both, once."""
+    token = secrets.token_hex(12)
+    apps = [WsApp(make_appkey(), make_appsecret(), "72000000-01"), WsApp(make_appkey(), make_appsecret(),
+                                                                        "72000001-01")]
+    config = tmp_path / "localkis.toml"
+    config.write_text(_config(token, apps), encoding="utf-8")
+    with fresh_database() as db_url:
+        a = spawn(config, db_url, tmp_path, admin_token=token)
+        b = spawn(config, db_url, tmp_path, admin_token=token)
+        try:
+            on_a, on_b = World(a, apps), World(b, apps)
+            socket_b = Socket(on_b, apps[0])  # apps[0]'s notices, on process B
+            trades_a = Socket(on_a, apps[1])  # prints, on process A
+            try:
+                socket_b.subscribe("H0GSCNI0", HTS_ID)
+                trades_a.subscribe("HDFSCNT0", "DNASAAPL")
+                odno = on_a.buy(apps[0], 5, "189.00")  # placed through process A
+                on_b.price("188.50", size=5)  # printed through process B: fills it
+                notices = _notices(socket_b, 2)
+                trade = parse_trade(trades_a.data("HDFSCNT0")[0])
+                with pytest.raises(TimeoutError):  # exactly once: nothing more for this order
+                    socket_b.data("H0GSCNI0", timeout=1)
+            finally:
+                socket_b.close()
+                trades_a.close()
+        finally:
+            a.stop()
+            b.stop()
+    assert [(n.kind, n.order_no) for n in notices] == [(NoticeKind.ACCEPTED, odno), (NoticeKind.FILLED, odno)]
+    assert notices[1].filled_quantity == 5
+    assert (trade.last, trade.volume) == (Decimal("188.50"), 5)

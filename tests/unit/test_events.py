@@ -16,7 +16,16 @@ from localkis.domain.hours import MarketHours
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, RevisionRequest
 from localkis.engine.desk import Desk, DeskSettings
-from localkis.engine.events import BookEvent, Event, EventBus, OrderEvent, OrderEventKind, PrintEvent
+from localkis.engine.events import (
+    BookEvent,
+    Event,
+    EventBus,
+    OrderEvent,
+    OrderEventKind,
+    PrintEvent,
+    decode_events,
+    encode_events,
+)
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import RevisionKind, Side
@@ -130,3 +139,37 @@ def test_a_failing_subscriber_does_not_stop_the_others() -> None:
     unsubscribe()
     bus.publish([event])
     assert got == [event] and bus.subscribers == 1
+
+
+def test_outbox_form_round_trips(tmp_path: Path) -> None:
+    async def scenario() -> list[Event]:
+        desk, seen = _desk(tmp_path)
+        await desk.store.run(desk.open_account(ACCOUNT, {"USD": D("10000")}, [], NOW))
+        await desk.commit(desk.place(_buy(10, "99.00"), NOW))
+        await desk.commit(desk.trade(Exchange.NASD, "AAPL", D("98.00"), None, NOW))
+        desk.store.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert decode_events(encode_events(seen)) == seen
+
+
+def test_with_an_outbox_events_are_written_in_the_transaction_not_published(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[Event], list[Event]]:
+        bus = EventBus()
+        seen: list[Event] = []
+        bus.subscribe(seen.extend)
+        store = SqliteStore(tmp_path / "o.db")
+        desk = Desk(store, MarketHours(date(2026, 3, 1), date(2026, 3, 10)), [AAPL],
+                    DeskSettings(branch="01790", enforce_hours=False), bus, outbox=True)
+        await store.run(desk.open_account(ACCOUNT, {"USD": D("10000")}, [], NOW))
+        await desk.commit(desk.place(_buy(1, "99.00"), NOW))
+        await desk.commit(desk.trade(Exchange.NASD, "AAPL", D("98.00"), None, NOW))
+        with store.read() as tx:
+            rows = tx._x("SELECT id, payload FROM event_outbox ORDER BY id").fetchall()  # type: ignore[attr-defined]
+        store.close()
+        return seen, [e for _, payload in rows for e in decode_events(payload)]
+
+    published, stored = asyncio.run(scenario())
+    assert published == []  # the followers publish them (PostgreSQL), not the committing call
+    assert _kinds(stored) == ["accepted", "BookEvent", "filled", "PrintEvent", "BookEvent"]

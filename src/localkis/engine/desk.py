@@ -27,6 +27,7 @@ from localkis.engine.events import (
     OrderEventKind,
     PrintEvent,
     Recorded,
+    encode_events,
     fill_event,
     order_events,
 )
@@ -60,11 +61,19 @@ class DeskSettings:
     enforce_hours: bool
 
 
+def _write_outbox(tx: Transaction, events: list[Event]) -> None:
+    tx.append_events(encode_events(events))
+
+
 class Desk:
     def __init__(self, store: Store, hours: MarketHours, instruments: list[Instrument],
-                 settings: DeskSettings, bus: EventBus | None = None) -> None:
+                 settings: DeskSettings, bus: EventBus | None = None, *, outbox: bool = False) -> None:
         self.store = store
         self.bus = bus if bus is not None else EventBus()
+        # Outbox (PostgreSQL, several processes): events are written in the work's transaction and every
+        # process, this one included, publishes them from the outbox it follows; else published here.
+        self.outbox = outbox
+        self._sink = _write_outbox if outbox else None
         self.hours = hours
         self.settings = settings
         self.instruments: dict[tuple[Exchange, str], Instrument] = {(i.exchange, i.symbol): i for i in instruments}
@@ -96,7 +105,7 @@ class Desk:
         """Run a work through the store; once committed, publish the events it recorded (commit order:
         see `engine.events`)."""
         result = await self.store.run(work, locks=locks)
-        if isinstance(work, Recorded) and work.events:
+        if isinstance(work, Recorded) and work.events and not self.outbox:
             self.bus.publish(work.events)
         return result
 
@@ -121,7 +130,7 @@ class Desk:
             events.append(BookEvent(placed.exchange, placed.symbol, now))
             return placed
 
-        return Recorded(work)
+        return Recorded(work, self._sink)
 
     def revise_cancel(self, request: RevisionRequest, now: datetime) -> Work[Order]:
         """해외주식 정정취소주문: the new record (the revision, or the cancel confirmation)."""
@@ -146,7 +155,7 @@ class Desk:
             events.append(BookEvent(record.exchange, record.symbol, now))
             return record
 
-        return Recorded(work)
+        return Recorded(work, self._sink)
 
     def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Work[Order]:
         """A test fill (admin API), through the same path as the fill engine's."""
@@ -159,7 +168,7 @@ class Desk:
             events += [fill_event(filled, quantity, price, now), BookEvent(filled.exchange, filled.symbol, now)]
             return filled
 
-        return Recorded(work)
+        return Recorded(work, self._sink)
 
     def trade(self, exchange: Exchange, symbol: str, price: Decimal, size: int | None,
               now: datetime) -> Work[list[Fill]]:
@@ -173,7 +182,7 @@ class Desk:
             events += [PrintEvent(exchange, symbol, price, size, now), BookEvent(exchange, symbol, now)]
             return fills
 
-        return Recorded(work)
+        return Recorded(work, self._sink)
 
     def open_account(self, number: str, cash: dict[str, Decimal], positions: list[tuple[Exchange, str, Position]],
                      now: datetime) -> Work[bool]:

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import orjson
 
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import Exchange
 from localkis.store.base import Transaction
+from localkis.store.rows import order_from_row, order_values, utc_text
 
 log = logging.getLogger("localkis")
 
@@ -78,20 +81,56 @@ class BookEvent:
 Event = OrderEvent | PrintEvent | BookEvent
 
 
+Sink = Callable[[Transaction, list[Event]], None]
+
+
 class Recorded(Generic[T]):
-    """A work that records the events of its run: `events` holds those of the latest run."""
+    """A work that records the events of its run: `events` holds those of the latest run. A `sink` (the
+    PostgreSQL outbox) also writes them in the work's own transaction."""
 
-    __slots__ = ("body", "events")
+    __slots__ = ("body", "events", "sink")
 
-    def __init__(self, body: Callable[[Transaction, list[Event]], T]) -> None:
+    def __init__(self, body: Callable[[Transaction, list[Event]], T], sink: Sink | None = None) -> None:
         self.body = body
         self.events: list[Event] = []
+        self.sink = sink
 
     def __call__(self, tx: Transaction) -> T:
         events: list[Event] = []
         result = self.body(tx, events)
+        if self.sink is not None and events:
+            self.sink(tx, events)  # last, so the outbox's head row is locked for the shortest time
         self.events = events  # only a run that returned: a raising run's changes are rolled back
         return result
+
+
+# --- the outbox form: one JSON text per committed transaction ------------------------------------------
+def encode_events(events: Sequence[Event]) -> str:
+    """Events as JSON text (orders as their stored row values)."""
+    items: list[list[Any]] = []
+    for e in events:
+        if isinstance(e, OrderEvent):
+            items.append(["o", e.kind.value, list(order_values(e.order)), e.quantity, str(e.price), utc_text(e.at)])
+        elif isinstance(e, PrintEvent):
+            items.append(["p", e.exchange.value, e.symbol, str(e.price), e.size, utc_text(e.at)])
+        else:
+            items.append(["b", e.exchange.value, e.symbol, utc_text(e.at)])
+    return orjson.dumps(items).decode()
+
+
+def decode_events(text: str | bytes) -> list[Event]:
+    events: list[Event] = []
+    for item in orjson.loads(text):
+        tag = item[0]
+        if tag == "o":
+            events.append(OrderEvent(OrderEventKind(item[1]), order_from_row(tuple(item[2])), int(item[3]),
+                                     Decimal(item[4]), datetime.fromisoformat(item[5])))
+        elif tag == "p":
+            events.append(PrintEvent(Exchange(item[1]), item[2], Decimal(item[3]),
+                                     None if item[4] is None else int(item[4]), datetime.fromisoformat(item[5])))
+        else:
+            events.append(BookEvent(Exchange(item[1]), item[2], datetime.fromisoformat(item[3])))
+    return events
 
 
 def order_events(before: Order | None, after: Order, kind: OrderEventKind, at: datetime) -> list[Event]:

@@ -3,6 +3,7 @@ under /localkis/; each KIS route is the gateway, then its family's handler (`ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -19,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from localkis.domain.accounts import Position
 from localkis.domain.hours import MarketHours
 from localkis.engine.desk import Desk, DeskSettings
-from localkis.engine.events import EventBus
+from localkis.engine.events import EventBus, decode_events
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
@@ -104,8 +105,12 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     rate = (RedisRateLimiter(limits, enabled=True, url=server.redis_url) if server.redis_url and server.rate_limits
             else RateLimiter(limits, enabled=server.rate_limits))
     bus = EventBus()
+    # PostgreSQL (several processes): committed events go through the outbox every process follows.
+    follow_events: Callable[[Callable[[list[str]], None]], Callable[[], None]] | None = getattr(
+        store, "follow_events", None)
     desk = Desk(store, hours, instruments_of(config),
-                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"), bus)
+                DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"), bus,
+                outbox=follow_events is not None)
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
@@ -154,7 +159,18 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         return kis_response({"rt_cd": "1", "msg_cd": m.code, "msg1": m.text}, 404)
 
     async def open_accounts() -> None:
-        """Opening balances; an existing account keeps its state."""
+        """Opening balances; an existing account keeps its state. Then the outbox follower, if any."""
+        if follow_events is not None:
+            loop = asyncio.get_running_loop()
+
+            def deliver(payloads: list[str]) -> None:  # on the follower's thread
+                loop.call_soon_threadsafe(publish, payloads)
+
+            def publish(payloads: list[str]) -> None:
+                for payload in payloads:
+                    bus.publish(decode_events(payload))
+
+            app.state.stop_events = follow_events(deliver)
         for a in config.accounts:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))

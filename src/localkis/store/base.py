@@ -142,6 +142,10 @@ class Transaction(Protocol):
     def approval_key_app(self, key: str, now: datetime) -> str | None:
         """The appkey an approval key was issued to, if it is still valid at `now`."""
 
+    def append_events(self, payload: str) -> None:
+        """Append a committed-event record to the outbox; ids follow commit order (the head row stays
+        locked until the transaction ends), and other processes are woken at commit (PostgreSQL NOTIFY)."""
+
 
 T = TypeVar("T")
 

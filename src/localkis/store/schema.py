@@ -224,4 +224,11 @@ MIGRATIONS: list[Migration] = [
         "CREATE TABLE approval_keys (approval_key TEXT PRIMARY KEY, appkey TEXT NOT NULL, expires_at TEXT NOT NULL)",
         "CREATE INDEX approval_keys_expiry ON approval_keys (expires_at)",
     ]),
+    Migration(9, [
+        # The event outbox: committed desk events, one row per transaction, for every server process to
+        # follow (PostgreSQL). Ids come from the head row, locked until commit, so they commit in order.
+        "CREATE TABLE event_outbox (id BIGINT PRIMARY KEY, payload TEXT NOT NULL, created_at TEXT NOT NULL)",
+        "CREATE TABLE event_outbox_head (one INTEGER PRIMARY KEY, last_id BIGINT NOT NULL)",
+        "INSERT INTO event_outbox_head (one, last_id) VALUES (1, 0)",
+    ]),
 ]

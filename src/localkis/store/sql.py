@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -386,3 +386,14 @@ class SqlTransaction(ABC):
         row = self._x("SELECT appkey FROM approval_keys WHERE approval_key = ? AND expires_at > ?",
                       (key, utc_text(now))).fetchone()
         return None if row is None else str(row[0])
+
+    # --- the event outbox (followed by every server process on PostgreSQL) ------------------------------
+    def append_events(self, payload: str) -> None:
+        row = self._x("UPDATE event_outbox_head SET last_id = last_id + 1 WHERE one = 1 RETURNING last_id").fetchone()
+        self._x("INSERT INTO event_outbox (id, payload, created_at) VALUES (?, ?, ?)",
+                (int(row[0]), payload, utc_text(datetime.now(UTC))))
+        self._notify_events()
+
+    def _notify_events(self) -> None:
+        """Wake the processes following the outbox (at commit); nothing to do where one process runs."""
+        return None
