@@ -4,6 +4,7 @@ frames, PINGPONG, malformed input and a stalled consumer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -22,8 +23,10 @@ from websockets.sync.client import ClientConnection, connect
 from localkis.protocol.realtime import NoticeLayout, TrType
 from localkis.wire.realtime import (
     ControlReply,
+    ExecutionNotice,
     NoticeKind,
     SessionKey,
+    TradePrint,
     parse_book,
     parse_control,
     parse_data_frame,
@@ -358,3 +361,34 @@ def test_a_notice_committed_on_one_process_reaches_a_socket_on_another(tmp_path:
     assert [(n.kind, n.order_no) for n in notices] == [(NoticeKind.ACCEPTED, odno), (NoticeKind.FILLED, odno)]
     assert notices[1].filled_quantity == 5
     assert (trade.last, trade.volume) == (Decimal("188.50"), 5)
+
+
+def test_the_typed_realtime_client(world: World) -> None:
+    """`localkis.client.realtime.RealtimeClient`: typed notices and prints from localkis."""
+    from localkis.client import ClientConfig
+    from localkis.client.realtime import RealtimeClient, RealtimeError
+    from localkis.server.config import default_hts_id
+
+    app = world.apps[2]
+    config = ClientConfig(appkey=app.appkey, appsecret=app.appsecret, account=app.account,
+                          base_url=world.server.base_url, token_cache_dir=None)
+
+    async def scenario() -> list[Any]:
+        async with RealtimeClient(config, hts_id=default_hts_id(app.appkey)) as rt:
+            await rt.subscribe_notices()
+            await rt.subscribe_trades("NASD", "AAPL")
+            with pytest.raises(RealtimeError):  # OPSP0002
+                await rt.subscribe_trades("NASD", "AAPL")
+            await asyncio.to_thread(world.buy, app, 2, "120.00")
+            await asyncio.to_thread(world.price, "190.25", 3)
+            events: list[Any] = []
+            async for event in rt:
+                events.append(event)
+                if len(events) == 2:
+                    return events
+        return []
+
+    notice, trade = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert isinstance(notice, ExecutionNotice) and notice.kind is NoticeKind.ACCEPTED and notice.quantity == 2
+    assert isinstance(trade, TradePrint) and (trade.key, trade.last, trade.volume) == ("DNASAAPL",
+                                                                                        Decimal("190.25"), 3)
