@@ -392,3 +392,20 @@ def test_the_typed_realtime_client(world: World) -> None:
     assert isinstance(notice, ExecutionNotice) and notice.kind is NoticeKind.ACCEPTED and notice.quantity == 2
     assert isinstance(trade, TradePrint) and (trade.key, trade.last, trade.volume) == ("DNASAAPL",
                                                                                         Decimal("190.25"), 3)
+
+
+def test_approval_keys_expire_after_24_hours(world: World) -> None:
+    """Runs last in this module: it moves the shared server's clock a day on."""
+    app = world.apps[3]
+    old = world.approval(app)
+    r = httpx.post(world.server.base_url + "/localkis/admin/clock", json={"advance_seconds": 25 * 3600},
+                   headers={"authorization": f"Bearer {world.server.admin_token}"}, timeout=10)
+    assert r.status_code == 200, r.text
+    sock = Socket(world, app)
+    try:
+        sock.send("HDFSCNT0", "DNASAAPL", key=old)
+        reply = sock.control()
+        assert (reply.msg_cd, reply.msg1) == ("OPSP0011", f"invalid approval : {old}")
+        sock.subscribe("HDFSCNT0", "DNASAAPL")  # a new key works
+    finally:
+        sock.close()
