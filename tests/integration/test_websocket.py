@@ -394,6 +394,31 @@ def test_the_typed_realtime_client(world: World) -> None:
                                                                                         Decimal("190.25"), 3)
 
 
+def test_the_blocking_realtime_client(world: World) -> None:
+    """`RealtimeThread`: the same events, handed to a callback on a thread of its own."""
+    import threading
+
+    from localkis.client import ClientConfig
+    from localkis.client.realtime import RealtimeThread
+    from localkis.server.config import default_hts_id
+
+    app = world.apps[4]
+    config = ClientConfig(appkey=app.appkey, appsecret=app.appsecret, account=app.account,
+                          base_url=world.server.base_url, token_cache_dir=None)
+    events: list[Any] = []
+    got = threading.Event()
+
+    def on_event(event: Any) -> None:
+        events.append(event)
+        got.set()
+
+    with RealtimeThread(config, on_event, hts_id=default_hts_id(app.appkey)) as rt:
+        rt.subscribe_notices()
+        world.buy(app, 1, "110.00")
+        assert got.wait(20), rt.error
+    assert isinstance(events[0], ExecutionNotice) and events[0].kind is NoticeKind.ACCEPTED
+
+
 def test_approval_keys_expire_after_24_hours(world: World) -> None:
     """Runs last in this module: it moves the shared server's clock a day on."""
     app = world.apps[3]

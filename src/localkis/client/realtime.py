@@ -6,7 +6,8 @@
         async for event in rt:                     # ExecutionNotice | TradePrint | BookSnapshot
             ...
 
-The approval key comes from `POST /oauth2/Approval` on the config's REST host; the socket is KIS's
+`RealtimeThread` is the blocking counterpart (callbacks on a thread of its own). The approval key
+comes from `POST /oauth2/Approval` on the config's REST host; the socket is KIS's
 ops host for KIS's REST hosts, and the REST host's own host and port otherwise (localkis serves both on
 one port). PINGPONGs are answered; control replies are matched to the subscribe that asked.
 """
@@ -14,9 +15,12 @@ one port). PINGPONGs are answered; control replies are matched to the subscribe 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -41,6 +45,7 @@ from localkis.wire.realtime import (
 KIS_WEBSOCKET_URLS = {REAL_URL: "ws://ops.koreainvestment.com:21000", MOCK_URL: "ws://ops.koreainvestment.com:31000"}
 
 RealtimeEvent = ExecutionNotice | TradePrint | BookSnapshot
+T = TypeVar("T")
 
 
 class RealtimeError(Exception):
@@ -165,3 +170,67 @@ class RealtimeClient:
             elif frame.tr_id in (Stream.BOOK.value, Stream.BOOK_ASIA.value):
                 events.append(parse_book(record))
         return events
+
+
+class RealtimeThread:
+    """The blocking counterpart: a `RealtimeClient` on a thread (and event loop) of its own, each event
+    handed to `on_event` on that thread. Subscribe calls block until the server has answered.
+
+        with RealtimeThread(config, print, hts_id="myhtsid") as rt:
+            rt.subscribe_notices()
+            ...
+    """
+
+    def __init__(self, config: ClientConfig, on_event: Callable[[RealtimeEvent], None], *, hts_id: str = "",
+                 url: str | None = None, timeout: float = 30.0) -> None:
+        self.client = RealtimeClient(config, hts_id=hts_id, url=url)
+        self.on_event = on_event
+        self.timeout = timeout
+        self.error: BaseException | None = None  # what ended the event stream, if anything did
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="localkis-realtime", daemon=True)
+        self._pump: concurrent.futures.Future[None] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        self._call(self.client.connect())
+        self._pump = asyncio.run_coroutine_threadsafe(self._deliver(), self._loop)
+
+    def close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._call(self.client.close())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(self.timeout)
+        self._loop.close()
+
+    def __enter__(self) -> RealtimeThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def subscribe_notices(self, hts_id: str | None = None) -> ControlReply:
+        return self._call(self.client.subscribe_notices(hts_id))
+
+    def subscribe_trades(self, exchange: Exchange | str, symbol: str) -> ControlReply:
+        return self._call(self.client.subscribe_trades(exchange, symbol))
+
+    def subscribe_book(self, exchange: Exchange | str, symbol: str, *, asia: bool = False) -> ControlReply:
+        return self._call(self.client.subscribe_book(exchange, symbol, asia=asia))
+
+    def unsubscribe(self, tr_id: str, tr_key: str) -> ControlReply:
+        return self._call(self.client.unsubscribe(tr_id, tr_key))
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self.timeout)
+
+    async def _deliver(self) -> None:
+        try:
+            async for event in self.client:
+                self.on_event(event)
+        except Exception as exc:  # the socket closed: kept for the caller to look at
+            self.error = exc
