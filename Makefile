@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/client_overhead.py
 	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/realtime_inprocess.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
