@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,10 @@ HTS_ID = "lkpykis1"
 ACCOUNT = "12345678-01"
 
 
+MOCK_ACCOUNT = "50012345-01"
+MOCK_APP = (make_appkey(), make_appsecret())
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, str, str]]:
     token, appkey, appsecret = secrets.token_hex(12), make_appkey(), make_appsecret()
@@ -37,7 +42,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
         f'admin_token = "{token}"', "",
         "[[apps]]", f'appkey = "{appkey}"', f'appsecret = "{appsecret}"', 'env = "real"',
         f'accounts = ["{ACCOUNT}"]', f'hts_id = "{HTS_ID}"', "notice_fields = 21", "",
+        "[[apps]]", f'appkey = "{MOCK_APP[0]}"', f'appsecret = "{MOCK_APP[1]}"', 'env = "mock"',
+        f'accounts = ["{MOCK_ACCOUNT}"]', f'hts_id = "{HTS_ID}"', "notice_fields = 21", "",
         "[[accounts]]", f'number = "{ACCOUNT}"', 'cash = { USD = "100000.00" }', "",
+        "[[accounts]]", f'number = "{MOCK_ACCOUNT}"', 'cash = { USD = "100000.00" }', "",
         "[[instruments]]", 'exchange = "NASD"', 'symbol = "AAPL"', 'name = "애플"', 'price = "190.00"', "",
     ])
     with running_server(config, tmp_path_factory.mktemp("pykis-ws"), admin_token=token) as running:
@@ -79,6 +87,7 @@ def test_account_execution_notices(kis: PyKis, server: tuple[RunningServer, str,
 
     account = kis.account()
     ticket = account.on("execution", on_execution)
+    time.sleep(2)  # python-kis subscribes on its socket thread; a notice before that is not for it
     try:
         order = account.buy("NASDAQ", "AAPL", price=Decimal("150.00"), qty=3)
         _print(running, "149.00", size=2)  # crosses the buy: 2 filled at its limit
@@ -114,3 +123,40 @@ def test_stock_price_events(kis: PyKis, server: tuple[RunningServer, str, str]) 
     price = prices[-1]
     assert (price.symbol, price.price) == ("AAPL", Decimal("191.50"))
     assert price.volume >= 5  # the day's volume (TVOL) on the tape
+
+
+def test_virtual_mode_execution_notices(server: tuple[RunningServer, str, str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-kis virtual mode: it subscribes H0GSCNI9 on its real app's socket; the mock account's notices
+    reach it there, as both apps share the HTS id (one user)."""
+    running, appkey, appsecret = server
+    base, ws = running.base_url, running.base_url.replace("http://", "ws://")
+    for module in (pykis.kis, pykis.__env__):
+        monkeypatch.setattr(module, "REAL_DOMAIN", base)
+        monkeypatch.setattr(module, "VIRTUAL_DOMAIN", base)
+    monkeypatch.setattr(pykis.client.websocket, "WEBSOCKET_REAL_DOMAIN", ws)
+    monkeypatch.setattr(pykis.client.websocket, "WEBSOCKET_VIRTUAL_DOMAIN", ws)
+    vkis = PyKis(id=HTS_ID, account=MOCK_ACCOUNT, appkey=appkey, secretkey=appsecret, virtual_id=HTS_ID,
+                 virtual_appkey=MOCK_APP[0], virtual_secretkey=MOCK_APP[1], keep_token=False)
+    received: list[Any] = []
+    filled = threading.Event()
+
+    def on_execution(_: Any, event: Any) -> None:
+        received.append(event.response)
+        if event.response.executed_quantity > 0:
+            filled.set()
+
+    try:
+        account = vkis.account()
+        ticket = account.on("execution", on_execution)
+        time.sleep(2)  # python-kis subscribes on its socket threads; a notice before that is not for it
+        try:
+            order = account.buy("NASDAQ", "AAPL", price=Decimal("140.00"), qty=1)
+            _print(running, "139.00")  # no size: fills every buy it crosses (an earlier test left one)
+            assert filled.wait(20), f"no fill notice; got {received!r}\n{running.log()[-3000:]}"
+        finally:
+            ticket.unsubscribe()
+    finally:
+        vkis.websocket.disconnect()
+    fill = next(r for r in received if r.executed_quantity > 0)
+    assert int(fill.order_number.number) == int(order.number) and fill.executed_quantity == 1

@@ -142,6 +142,12 @@ class RealtimeService:
     def __init__(self, profiles: Iterable[AppProfile], store: Store, desk: Desk, clock: Clock, bus: EventBus,
                  settings: RealtimeSettings) -> None:
         self.profiles = {p.appkey: p for p in profiles}
+        # An HTS id is a user: its notices cover the accounts of every app that has it (python-kis's
+        # virtual mode subscribes H0GSCNI9 on its real app's socket, for the mock app's account).
+        users: dict[str, set[str]] = {}
+        for p in self.profiles.values():
+            users.setdefault(p.hts_id, set()).update(p.accounts)
+        self._user_accounts = {hts_id: frozenset(accounts) for hts_id, accounts in users.items()}
         self.store = store
         self.desk = desk
         self.clock = clock
@@ -199,8 +205,8 @@ class RealtimeService:
         stream = NOTICE_STREAM[order.env].value
         for session in self.sessions:
             profile = session.profile
-            if (profile is None or order.account not in profile.accounts
-                    or (stream, profile.hts_id) not in session.registrations):
+            if (profile is None or (stream, profile.hts_id) not in session.registrations
+                    or order.account not in self._user_accounts[profile.hts_id]):
                 continue
             notice = notice_of(event, profile.hts_id, instrument.name if instrument else "")
             session.push(notice_frame(notice, profile.layout, order.env, session.key))
