@@ -35,7 +35,7 @@ def test_the_printed_python_kis_snippet_places_and_lists_an_order(tmp_path: Path
             account = kis.account()
             filled = threading.Event()
             ticket = account.on("execution", lambda _, e: e.response.executed_quantity and filled.set())
-            time.sleep(1)  # python-kis subscribes on its socket thread
+            time.sleep(2)  # python-kis subscribes on its socket thread
             order = account.buy(market="NASDAQ", symbol="AAPL", price=150, qty=2)
             pending = account.pending_orders(country="US")
             print("ORDERS", [(o.symbol, int(o.qty)) for o in pending.orders])
