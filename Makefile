@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/client_overhead.py
 	$(BIN)/python bench/market_data.py
+	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/realtime_inprocess.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -85,7 +85,8 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
         lines += [f"[{app.env.value}] {app.name or 'app'}",
                   f"  appkey    = {app.appkey}",
                   f"  appsecret = {secret}",
-                  f"  accounts  = {', '.join(app.accounts) or '(none)'}", ""]
+                  f"  accounts  = {', '.join(app.accounts) or '(none)'}",
+                  f"  hts_id    = {app.notice_key}  (notices: H0GSCNI0/9 tr_key, {app.notice_fields} fields)", ""]
     real = next((a for a in config.apps if a.env.value == "real"), None)
     mock = next((a for a in config.apps if a.env.value == "mock"), None)
     if show_secrets and (real or mock):
@@ -98,32 +99,44 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
             lines += [f"  paper_app: \"{mock.appkey}\"", f"  paper_sec: \"{mock.appsecret}\"",
                       f"  my_paper_stock: \"{(mock.accounts or ['50012345-01'])[0].split('-')[0]}\""]
         # Every key the official kis_auth.py reads (my_agent at import, my_htsid and ops/vops later).
-        ws_url = "ws://" + base_url.split("://", 1)[-1]
-        lines += ["  my_htsid: \"localkis\"", "  my_prod: \"01\"", f"  my_agent: \"{SAMPLES_USER_AGENT}\"",
+        ws_url, hts = websocket_url(base_url), real or mock
+        assert hts is not None
+        lines += [f"  my_htsid: \"{hts.notice_key}\"", "  my_prod: \"01\"", f"  my_agent: \"{SAMPLES_USER_AGENT}\"",
                   f"  prod: \"{base_url}\"", f"  ops: \"{ws_url}\"", f"  vps: \"{base_url}\"",
                   f"  vops: \"{ws_url}\"", ""]
     lines += markets or []
     return "\n".join(lines)
 
 
+def websocket_url(base_url: str) -> str:
+    """The WebSocket URL of a server: the same host and port (any path is served)."""
+    return "ws://" + base_url.split("://", 1)[-1]
+
+
 def pykis_snippet(base_url: str, real: AppSection | None, mock: AppSection | None) -> list[str]:
-    """Python lines that point python-kis at this server (it joins paths onto pykis.kis's domains).
-    `keep_token=True` is python-kis's own token cache (~/.pykis): a bot re-run within a minute reuses its
-    token instead of meeting the one-token-per-minute limit (EGW00133)."""
-    lines = ["  import pykis.kis",
+    """Python lines that point python-kis at this server: it joins REST paths onto pykis.kis's domains and
+    opens its socket on pykis.client.websocket's (imported by name, so patched there). `keep_token=True` is
+    python-kis's own token cache (~/.pykis): a bot re-run within a minute reuses its token instead of
+    meeting the one-token-per-minute limit (EGW00133)."""
+    ws_url = websocket_url(base_url)
+    lines = ["  import pykis.kis, pykis.client.websocket as ws",
              f"  pykis.kis.REAL_DOMAIN = pykis.kis.VIRTUAL_DOMAIN = {base_url!r}",
+             f"  ws.WEBSOCKET_REAL_DOMAIN = ws.WEBSOCKET_VIRTUAL_DOMAIN = {ws_url!r}",
              "  from pykis import PyKis"]
     if real is not None:
         acct = real.accounts[0] if real.accounts else "12345678-01"
-        lines += [f"  kis = PyKis(id='localkis', account={acct!r}, appkey={real.appkey!r},",
-                  f"              secretkey={real.appsecret!r}, keep_token=True, use_websocket=False)"]
+        if real.notice_fields != 21:
+            lines += [f"  # execution notices: python-kis 2.1.x parses only 21 fields; this app sends "
+                      f"{real.notice_fields} (set notice_fields = 21)"]
+        lines += [f"  kis = PyKis(id={real.notice_key!r}, account={acct!r}, appkey={real.appkey!r},",
+                  f"              secretkey={real.appsecret!r}, keep_token=True)"]
         if mock is not None:
             # python-kis's virtual mode also needs the real app: quotes always go to the real domain.
             macct = mock.accounts[0] if mock.accounts else "50012345-01"
-            lines += [f"  vkis = PyKis(id='localkis', account={macct!r}, appkey={real.appkey!r},",
-                      f"               secretkey={real.appsecret!r}, virtual_id='localkis',",
+            lines += [f"  vkis = PyKis(id={real.notice_key!r}, account={macct!r}, appkey={real.appkey!r},",
+                      f"               secretkey={real.appsecret!r}, virtual_id={mock.notice_key!r},",
                       f"               virtual_appkey={mock.appkey!r}, virtual_secretkey={mock.appsecret!r},",
-                      "               keep_token=True, use_websocket=False)"]
+                      "               keep_token=True)"]
     return lines
 
 

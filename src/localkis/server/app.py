@@ -3,6 +3,7 @@ under /localkis/; each KIS route is the gateway, then its family's handler (`ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -24,12 +25,14 @@ from localkis.domain.hours import MarketHours
 from localkis.engine.charts import BackfillSettings, Charts
 from localkis.engine.daytime import DaytimeDesk
 from localkis.engine.desk import Desk, DeskSettings
+from localkis.engine.events import EventBus, decode_events
 from localkis.engine.history import load_into
 from localkis.engine.ledger import Ledger
 from localkis.engine.reservations import ReservationDesk
 from localkis.protocol import codes
 from localkis.protocol.apis import APPROVAL_PATH, ENDPOINTS, HASHKEY_PATH, REVOKE_PATH, TOKEN_PATH, Api
 from localkis.protocol.env import Env
+from localkis.protocol.realtime import NoticeLayout
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
@@ -37,6 +40,7 @@ from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.landing import landing_html
 from localkis.server.market import lifespan
 from localkis.server.openapi import SWAGGER_ASSETS, openapi_document, swagger_asset, swagger_html
+from localkis.server.realtime import AppProfile, RealtimeService, RealtimeSettings
 from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
@@ -63,10 +67,12 @@ class KisApp:
     request or response objects on the hot path; their endpoints catch every error themselves);
     everything else goes to the Starlette app."""
 
-    def __init__(self, app: Starlette, fast: dict[tuple[str, str], KisEndpoint]) -> None:
+    def __init__(self, app: Starlette, fast: dict[tuple[str, str], KisEndpoint],
+                 realtime: RealtimeService | None = None) -> None:
         self.app = app
         self.state = app.state
         self._fast = fast
+        self.realtime = realtime
 
     def kis_endpoint(self, method: str, path: str) -> KisEndpoint | None:
         """The KIS endpoint serving `method` on `path` (the HTTP protocol's lean path calls it directly)."""
@@ -81,6 +87,9 @@ class KisApp:
                             "headers": response.raw_headers})
                 await send({"type": "http.response.body", "body": response.body})
                 return
+        elif scope["type"] == "websocket" and self.realtime is not None:
+            await self.realtime(scope, receive, send)  # any path: clients differ (WEBSOCKET.md §1.4)
+            return
         await self.app(scope, receive, send)
 
 
@@ -145,9 +154,14 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             else RateLimiter(limits, enabled=server.rate_limits))
     m = config.market
     book = BookParams(m.book_levels, m.book_spread_ticks, m.book_size)
+    bus = EventBus()
+    # PostgreSQL (several processes): committed events go through the outbox every process follows.
+    follow_events: Callable[[Callable[[list[str]], None]], Callable[[], None]] | None = getattr(
+        store, "follow_events", None)
     desk = Desk(store, hours, instruments_of(config),
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce",
-                             fees=config.fees.schedule(), book=book if m.arrival_fills == "book" else None))
+                             fees=config.fees.schedule(), book=book if m.arrival_fills == "book" else None),
+                bus, outbox=follow_events is not None)
     requests = RequestLog() if server.request_log else None
     gateway = KisGateway(apps, tokens, rate, clock, store, server, requests)
 
@@ -236,7 +250,18 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         return kis_response({"rt_cd": "1", "msg_cd": m.code, "msg1": m.text}, 404)
 
     async def open_accounts() -> None:
-        """Opening balances; an existing account keeps its state."""
+        """Opening balances; an existing account keeps its state. Then the outbox follower, if any."""
+        if follow_events is not None:
+            loop = asyncio.get_running_loop()
+
+            def deliver(payloads: list[str]) -> None:  # on the follower's thread
+                loop.call_soon_threadsafe(publish, payloads)
+
+            def publish(payloads: list[str]) -> None:
+                for payload in payloads:
+                    bus.publish(decode_events(payload))
+
+            app.state.stop_events = follow_events(deliver)
         for a in config.accounts:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
@@ -263,4 +288,9 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts, background=[
                         lambda: forward_reservations(reservation_desk, store, clock)]))
     app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
-    return KisApp(app, fast)
+    realtime = RealtimeService(
+        [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
+         for a in config.apps], store, desk, clock, bus,
+        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
+    app.state.events = bus
+    return KisApp(app, fast, realtime)

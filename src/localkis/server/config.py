@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import tomllib
 from datetime import datetime, time
@@ -40,6 +41,8 @@ class ServerSection(_Model):
     real_rate_per_second: int = Field(default=20, ge=1)
     mock_rate_per_second: int = Field(default=2, ge=1)
     request_log: bool = True  # one INFO line per KIS request, and GET /localkis/admin/requests
+    pingpong_interval_seconds: float = Field(default=10.0, gt=0, le=3600)  # WebSocket keep-alive (PINGPONG)
+    websocket_queue_frames: int = Field(default=10_000, ge=10)  # per session; a session this far behind is closed
 
     @field_validator("clock")
     @classmethod
@@ -55,6 +58,14 @@ class AppSection(_Model):
     env: Env
     accounts: list[str] = Field(default_factory=list)
     name: str = ""
+    # The HTS id: the tr_key of the app's execution-notice subscription (H0GSCNI0/9). Absent: one derived
+    # from the appkey (`default_hts_id`), shown in the start-up banner.
+    hts_id: str | None = Field(default=None, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.@-]+$")
+    notice_fields: Literal[21, 24, 25] = 25  # H0GSCNI0 layout: 25 now, 24 (2025-05-23), 21 (python-kis 2.1.x)
+
+    @property
+    def notice_key(self) -> str:
+        return self.hts_id if self.hts_id is not None else default_hts_id(self.appkey)
 
 
 class PositionSection(_Model):
@@ -128,6 +139,11 @@ class MarketSection(_Model):
     # How an order that is marketable on arrival fills: "last" at the last print's price (up to its size),
     # "book" walking the displayed synthetic book level by level.
     arrival_fills: Literal["last", "book"] = "last"
+
+
+def default_hts_id(appkey: str) -> str:
+    """A stable 8-character HTS id for an app that names none (KIS's HTS ids are up to 8 characters)."""
+    return "lk" + hashlib.sha256(appkey.encode()).hexdigest()[:6]
 
 
 def instrument_key(text: str) -> tuple[Exchange, str]:
@@ -263,6 +279,8 @@ appkey = "{real_key}"
 appsecret = "{new_appsecret()}"
 env = "real"
 accounts = ["12345678-01"]
+hts_id = "localkis"           # the tr_key of its execution notices (H0GSCNI0/9): one HTS id per user
+notice_fields = 21            # H0GSCNI0 layout python-kis 2.1.x parses (official samples read it too)
 
 [[apps]]
 name = "demo-mock"
@@ -270,6 +288,8 @@ appkey = "{mock_key}"
 appsecret = "{new_appsecret()}"
 env = "mock"
 accounts = ["50012345-01"]
+hts_id = "localkis"
+notice_fields = 21
 
 [[accounts]]
 number = "12345678-01"

@@ -204,6 +204,16 @@ class Transaction(Protocol):
              limit: int | None = None) -> list[Bar]:
         """Stored bars oldest first: those starting at or before `until`, the newest `limit` of them."""
 
+    def insert_approval_key(self, key: str, appkey: str, expires_at: datetime) -> None:
+        """Store a WebSocket approval key (and forget the keys that expired before `expires_at` − 48 h)."""
+
+    def approval_key_app(self, key: str, now: datetime) -> str | None:
+        """The appkey an approval key was issued to, if it is still valid at `now`."""
+
+    def append_events(self, payload: str) -> None:
+        """Append a committed-event record to the outbox; ids follow commit order (the head row stays
+        locked until the transaction ends), and other processes are woken at commit (PostgreSQL NOTIFY)."""
+
 
 T = TypeVar("T")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from anyio import to_thread
@@ -12,14 +15,18 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from localkis.domain.orders import Order
-from localkis.store.rows import SELECT_ORDERS, order_from_row
+from localkis.store.rows import SELECT_ORDERS, order_from_row, utc_text
 from localkis.store.schema import MIGRATIONS
 from localkis.store.sql import SqlTransaction
 
 T = TypeVar("T")
+log = logging.getLogger("localkis")
 
 # Any constant shared by every localkis process: the key of the migration lock.
 _MIGRATION_LOCK = 0x6C6B6973  # "lkis"
+EVENTS_CHANNEL = "localkis_events"  # LISTEN/NOTIFY channel of the event outbox
+OUTBOX_BATCH = 1000  # outbox rows read per query
+OUTBOX_RETENTION = timedelta(hours=1)  # rows older than this are deleted (every process is far past them)
 
 
 def _rows(cursor: Any) -> list[tuple[Any, ...]]:
@@ -37,6 +44,9 @@ class PostgresTransaction(SqlTransaction):
 
     def lock_app(self, appkey: str) -> None:
         self._x("SELECT pg_advisory_xact_lock(hashtext(?))", (appkey,))
+
+    def _notify_events(self) -> None:
+        self._x(f"SELECT pg_notify('{EVENTS_CHANNEL}', '')")  # delivered at commit, never for a rollback
 
 
 class PostgresStore:
@@ -98,6 +108,48 @@ class PostgresStore:
         with self._pool.connection() as conn:
             rows = conn.execute(SELECT_ORDERS + " ORDER BY order_no").fetchall()
         return iter([order_from_row(r) for r in rows])
+
+    def follow_events(self, deliver: Callable[[list[str]], None]) -> Callable[[], None]:
+        """Follow the event outbox from its current end on a thread of its own: `deliver` gets the payloads
+        of every transaction committed from now on, by any process, in commit order, each exactly once.
+        Woken by LISTEN/NOTIFY (the 1 s timeout is only a safety net). Returns the function that stops it."""
+        stop = threading.Event()
+        conn = Connection.connect(self.url, autocommit=True)
+        conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+        row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM event_outbox").fetchone()
+        position = int(row[0]) if row else 0
+
+        def follow() -> None:
+            nonlocal position
+            pruned = time.monotonic()
+            try:
+                while not stop.is_set():
+                    rows = conn.execute("SELECT id, payload FROM event_outbox WHERE id > %s ORDER BY id LIMIT %s",
+                                        (position, OUTBOX_BATCH)).fetchall()
+                    if rows:
+                        position = int(rows[-1][0])
+                        deliver([str(r[1]) for r in rows])
+                        continue
+                    if time.monotonic() - pruned > 60:
+                        pruned = time.monotonic()
+                        conn.execute("DELETE FROM event_outbox WHERE created_at < %s",
+                                     (utc_text(datetime.now(UTC) - OUTBOX_RETENTION),))
+                    for _ in conn.notifies(timeout=1.0, stop_after=1):
+                        pass
+            except Exception:
+                if not stop.is_set():
+                    log.exception("event outbox follower stopped")
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=follow, name="localkis-outbox", daemon=True)
+        thread.start()
+
+        def stop_following() -> None:
+            stop.set()
+            thread.join(timeout=5)
+
+        return stop_following
 
     def close(self) -> None:
         self._pool.close()

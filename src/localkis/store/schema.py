@@ -258,4 +258,17 @@ MIGRATIONS: list[Migration] = [
             disabled INTEGER NOT NULL DEFAULT 0
         )""",
     ]),
+    Migration(13, [
+        # WebSocket approval keys (/oauth2/Approval): any number per app, each valid 24 h, readable by
+        # every server process (a key issued by one is used on a socket held by another).
+        "CREATE TABLE approval_keys (approval_key TEXT PRIMARY KEY, appkey TEXT NOT NULL, expires_at TEXT NOT NULL)",
+        "CREATE INDEX approval_keys_expiry ON approval_keys (expires_at)",
+    ]),
+    Migration(14, [
+        # The event outbox: committed desk events, one row per transaction, for every server process to
+        # follow (PostgreSQL). Ids come from the head row, locked until commit, so they commit in order.
+        "CREATE TABLE event_outbox (id BIGINT PRIMARY KEY, payload TEXT NOT NULL, created_at TEXT NOT NULL)",
+        "CREATE TABLE event_outbox_head (one INTEGER PRIMARY KEY, last_id BIGINT NOT NULL)",
+        "INSERT INTO event_outbox_head (one, last_id) VALUES (1, 0)",
+    ]),
 ]

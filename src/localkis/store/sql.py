@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -428,6 +428,28 @@ class SqlTransaction(ReservationRows, RealisedRows, ABC):
             sql += " LIMIT ?"
             args.append(limit)
         return [_bar_from_row(r) for r in self._x(sql, args).fetchall()][::-1]
+
+    # --- real-time (WebSocket) approval keys --------------------------------------------------------
+    def insert_approval_key(self, key: str, appkey: str, expires_at: datetime) -> None:
+        self._x("DELETE FROM approval_keys WHERE expires_at < ?", (utc_text(expires_at - timedelta(hours=48)),))
+        self._x("INSERT INTO approval_keys (approval_key, appkey, expires_at) VALUES (?, ?, ?)",
+                (key, appkey, utc_text(expires_at)))
+
+    def approval_key_app(self, key: str, now: datetime) -> str | None:
+        row = self._x("SELECT appkey FROM approval_keys WHERE approval_key = ? AND expires_at > ?",
+                      (key, utc_text(now))).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- the event outbox (followed by every server process on PostgreSQL) ------------------------------
+    def append_events(self, payload: str) -> None:
+        row = self._x("UPDATE event_outbox_head SET last_id = last_id + 1 WHERE one = 1 RETURNING last_id").fetchone()
+        self._x("INSERT INTO event_outbox (id, payload, created_at) VALUES (?, ?, ?)",
+                (int(row[0]), payload, utc_text(datetime.now(UTC))))
+        self._notify_events()
+
+    def _notify_events(self) -> None:
+        """Wake the processes following the outbox (at commit); nothing to do where one process runs."""
+        return None
 
 
 def _bar_from_row(row: Sequence[Any]) -> Bar:

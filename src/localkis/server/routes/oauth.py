@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from localkis.protocol import codes
 from localkis.protocol.codes import Gateway
+from localkis.protocol.realtime import APPROVAL_KEY_TTL_SECONDS
 from localkis.server.auth import Apps, Tokens
 from localkis.server.clock import Clock
 from localkis.server.responses import kis_response
@@ -20,6 +22,7 @@ from localkis.wire.errors import GatewayError, TokenEndpointError, WireError
 from localkis.wire.requests import parse_json_object
 
 log = logging.getLogger("localkis")
+APPROVAL_KEY_TTL = timedelta(seconds=APPROVAL_KEY_TTL_SECONDS)
 
 
 class OAuthRoutes:
@@ -52,8 +55,11 @@ class OAuthRoutes:
     async def approval(self, request: Request) -> Response:
         async def approve(body: dict[str, Any]) -> dict[str, object]:
             oauth.check_grant(body)
-            self.apps.authenticate_for_token(*oauth.credentials(body, "secretkey"))
-            return oauth.render_approval(oauth.new_approval_key())
+            app = self.apps.authenticate_for_token(*oauth.credentials(body, "secretkey"))
+            key, expires = oauth.new_approval_key(), self.clock.now() + APPROVAL_KEY_TTL
+            # Stored (every process reads it on its sockets); no rate limit, and earlier keys stay valid.
+            await self.store.run(lambda tx: tx.insert_approval_key(key, app.appkey, expires))
+            return oauth.render_approval(key)
 
         return await self._answer(request, approve)
 
