@@ -24,7 +24,7 @@ from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.marketdata import book_snapshot
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import RevisionKind, Side
-from localkis.store.base import OrderQuery, Store, Transaction
+from localkis.store.base import FillRecord, OrderQuery, Store, Transaction
 
 T = TypeVar("T")
 Work = Callable[[Transaction], T]
@@ -179,6 +179,16 @@ class Desk:
         """The instrument's order book at one commit (`engine.marketdata.book_snapshot`)."""
         with self.store.read() as tx:
             return book_snapshot(tx, instrument, params, now)
+
+    def timeline(self, order_no: str) -> tuple[list[Order], list[FillRecord]]:
+        """An order's chain (the original, its revisions and cancels, theirs in turn) and their fills."""
+        with self.store.read() as tx:
+            chain = tx.order_chain(order_no)
+            return chain, tx.fills_of([o.order_no for o in chain])
+
+    def fills_of(self, order_nos: list[str]) -> list[FillRecord]:
+        with self.store.read() as tx:
+            return tx.fills_of(order_nos)
 
     def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
         """Orders with their exchange-local order dates (YYYYMMDD)."""

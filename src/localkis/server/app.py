@@ -13,7 +13,7 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
@@ -25,8 +25,9 @@ from localkis.protocol.env import Env
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock
 from localkis.server.config import Config, instruments_of
+from localkis.server.dashboard import Dashboard, Feed
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
-from localkis.server.market import lifespan
+from localkis.server.market import WalkControl, lifespan
 from localkis.server.openapi import openapi_document, swagger_html
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
@@ -114,7 +115,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}
-    routes = [Route(path, routed(endpoint), methods=[method]) for (method, path), endpoint in fast.items()]
+    routes: list[BaseRoute] = [Route(path, routed(endpoint), methods=[method])
+                               for (method, path), endpoint in fast.items()]
 
     oauth = OAuthRoutes(apps, tokens, clock, store)
     admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts))
@@ -150,7 +152,11 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
 
-    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+    walk = WalkControl(config.engine, desk, store, clock)
+    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(), walk=walk,
+                          rate_hits=lambda: rate.refusals)
+    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"]),
+               *dashboard.routes()]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
-                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
+                    lifespan=lifespan(walk, open_accounts))
     return KisApp(app, fast)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from anyio import to_thread
 
@@ -58,6 +58,13 @@ class LastTrade:
     regular_date: str  # its exchange-local date
 
 
+class FillRecord(NamedTuple):
+    order_no: str
+    quantity: int
+    price: Decimal
+    at: datetime
+
+
 class Transaction(Protocol):
     def next_order_no(self) -> str:
         """A new 10-digit order number, unique for the database."""
@@ -88,6 +95,13 @@ class Transaction(Protocol):
         """The best `levels` limit prices of one side of an instrument with their open quantities."""
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
+
+    def order_chain(self, order_no: str) -> list[Order]:
+        """Every record linked to `order_no` through ORGN_ODNO: its original order, the revisions and
+        cancels of it, theirs in turn; in order-number order; empty for an unknown number."""
+
+    def fills_of(self, order_nos: Sequence[str]) -> list[FillRecord]:
+        """The fills of these orders, oldest first."""
 
     def lock_app(self, appkey: str) -> None:
         """Serialise token issuance for one app until the transaction ends."""

@@ -12,7 +12,7 @@ from localkis.domain.accounts import NO_FUNDS, NO_HOLDING, Funds, Holding, Posit
 from localkis.domain.orders import Order
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
-from localkis.store.base import LastTrade, OrderQuery, TokenRecord
+from localkis.store.base import FillRecord, LastTrade, OrderQuery, TokenRecord
 from localkis.store.rows import (
     AUCTION_ORDER,
     CROSSING_ORDER,
@@ -216,6 +216,23 @@ class SqlTransaction(ABC):
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None:
         self._x("INSERT INTO fills (order_no, quantity, price, filled_at) VALUES (?, ?, ?, ?)",
                            (order_no, quantity, price, utc_text(at)))
+
+    def order_chain(self, order_no: str) -> list[Order]:
+        # Up the ORGN_ODNO links to the original order, then down every record that names one of the chain.
+        sql = ("WITH RECURSIVE up (no, orig) AS (SELECT order_no, original_no FROM orders WHERE order_no = ?"
+               " UNION SELECT o.order_no, o.original_no FROM orders o JOIN up ON o.order_no = up.orig),"
+               " down (no) AS (SELECT no FROM up WHERE orig = ''"
+               " UNION SELECT o.order_no FROM orders o JOIN down ON o.original_no = down.no) "
+               + SELECT_ORDERS + " WHERE order_no IN (SELECT no FROM down) ORDER BY order_no")
+        return [order_from_row(r) for r in self._x(sql, (order_no,)).fetchall()]
+
+    def fills_of(self, order_nos: Sequence[str]) -> list[FillRecord]:
+        if not order_nos:
+            return []
+        sql = ("SELECT order_no, quantity, price, filled_at FROM fills WHERE order_no IN ("
+               + ", ".join("?" * len(order_nos)) + ") ORDER BY filled_at, order_no")
+        return [FillRecord(str(r[0]), int(r[1]), Decimal(r[2]), datetime.fromisoformat(r[3]))
+                for r in self._x(sql, list(order_nos)).fetchall()]
 
     def insert_token(self, record: TokenRecord) -> None:
         self._x(
