@@ -20,6 +20,16 @@ from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
+from localkis.engine.events import (
+    BookEvent,
+    Event,
+    EventBus,
+    OrderEventKind,
+    PrintEvent,
+    Recorded,
+    fill_event,
+    order_events,
+)
 from localkis.engine.fills import Fill, FillEngine
 from localkis.engine.marketdata import book_snapshot
 from localkis.protocol.exchanges import EXCHANGES, Exchange
@@ -52,8 +62,9 @@ class DeskSettings:
 
 class Desk:
     def __init__(self, store: Store, hours: MarketHours, instruments: list[Instrument],
-                 settings: DeskSettings) -> None:
+                 settings: DeskSettings, bus: EventBus | None = None) -> None:
         self.store = store
+        self.bus = bus if bus is not None else EventBus()
         self.hours = hours
         self.settings = settings
         self.instruments: dict[tuple[Exchange, str], Instrument] = {(i.exchange, i.symbol): i for i in instruments}
@@ -81,6 +92,14 @@ class Desk:
     def _session(self, exchange: Exchange, now: datetime) -> SessionState | None:
         return self.hours.session(exchange, now) if self.settings.enforce_hours else None
 
+    async def commit(self, work: Work[T], *, locks: str | None = None) -> T:
+        """Run a work through the store; once committed, publish the events it recorded (commit order:
+        see `engine.events`)."""
+        result = await self.store.run(work, locks=locks)
+        if isinstance(work, Recorded) and work.events:
+            self.bus.publish(work.events)
+        return result
+
     # --- commands ----------------------------------------------------------------------------------
     def place(self, command: NewOrder, now: datetime) -> Work[Order]:
         """해외주식 주문: the new order, filled at once if it crosses the last print."""
@@ -89,7 +108,7 @@ class Desk:
         on = local_date(command.exchange, now)
         currency = EXCHANGES[command.exchange].currency
 
-        def work(tx: Transaction) -> Order:
+        def work(tx: Transaction, events: list[Event]) -> Order:
             # Lock order of every writer: orders, then the account, then its cash and position rows.
             tx.lock_account(command.account)
             account: Funds | Holding = (tx.funds(command.account, currency) if command.side is Side.BUY
@@ -97,9 +116,12 @@ class Desk:
             order = place_order.decide(command, instrument, session, on, account, order_no=tx.next_order_no(),
                                        now=now, branch=self.settings.branch)
             tx.insert_order(order, compact_date(on))
-            return self.engine.on_arrival(tx, order, now)
+            placed = self.engine.on_arrival(tx, order, now)
+            events += order_events(None, placed, OrderEventKind.ACCEPTED, now)
+            events.append(BookEvent(placed.exchange, placed.symbol, now))
+            return placed
 
-        return work
+        return Recorded(work)
 
     def revise_cancel(self, request: RevisionRequest, now: datetime) -> Work[Order]:
         """해외주식 정정취소주문: the new record (the revision, or the cancel confirmation)."""
@@ -109,7 +131,7 @@ class Desk:
         currency = EXCHANGES[request.exchange].currency
         revise = request.kind is RevisionKind.REVISE
 
-        def work(tx: Transaction) -> Order:
+        def work(tx: Transaction, events: list[Event]) -> Order:
             original = tx.load_order_for_update(request.original_key)
             tx.lock_account(request.account)
             # Only a buy revised upwards needs buying power; the row is read (and locked) only for buys.
@@ -118,28 +140,40 @@ class Desk:
             decision = revise_cancel.decide(request, instrument, session, on, original, funds,
                                             order_no=tx.next_order_no(), now=now, branch=self.settings.branch)
             tx.save_orders(((original, decision.original), (None, decision.record)), compact_date(on))
-            if revise:
-                return self.engine.on_arrival(tx, decision.record, now)
-            return decision.record
+            record = self.engine.on_arrival(tx, decision.record, now) if revise else decision.record
+            kind = OrderEventKind.REVISED if revise else OrderEventKind.CANCELLED
+            events += order_events(None, record, kind, now)
+            events.append(BookEvent(record.exchange, record.symbol, now))
+            return record
 
-        return work
+        return Recorded(work)
 
     def fill(self, order_no: str, quantity: int, price: Decimal, now: datetime) -> Work[Order]:
         """A test fill (admin API), through the same path as the fill engine's."""
 
-        def work(tx: Transaction) -> Order:
+        def work(tx: Transaction, events: list[Event]) -> Order:
             order = tx.load_order_for_update(order_no.zfill(10))
             if order is None:
                 raise LookupError(order_no)
-            return self.engine.apply_fill(tx, order, quantity, price, now)
+            filled = self.engine.apply_fill(tx, order, quantity, price, now)
+            events += [fill_event(filled, quantity, price, now), BookEvent(filled.exchange, filled.symbol, now)]
+            return filled
 
-        return work
+        return Recorded(work)
 
     def trade(self, exchange: Exchange, symbol: str, price: Decimal, size: int | None,
               now: datetime) -> Work[list[Fill]]:
         """A trade of an instrument (a price source's tick): fills the resting orders it crosses."""
         instrument = self.instrument(exchange, symbol)
-        return lambda tx: self.engine.on_trade(tx, instrument.exchange, instrument.symbol, price, size, now)
+        exchange, symbol = instrument.exchange, instrument.symbol
+
+        def work(tx: Transaction, events: list[Event]) -> list[Fill]:
+            fills = self.engine.on_trade(tx, exchange, symbol, price, size, now)
+            events += [fill_event(f.order, f.quantity, f.price, now) for f in fills if f.order is not None]
+            events += [PrintEvent(exchange, symbol, price, size, now), BookEvent(exchange, symbol, now)]
+            return fills
+
+        return Recorded(work)
 
     def open_account(self, number: str, cash: dict[str, Decimal], positions: list[tuple[Exchange, str, Position]],
                      now: datetime) -> Work[bool]:

@@ -26,6 +26,7 @@ class Fill:
     order_no: str
     quantity: int
     price: Decimal
+    order: Order | None = None  # the order with this fill counted (for its execution notice)
 
 
 class FillEngine:
@@ -104,6 +105,6 @@ class FillEngine:
                 current[a.order.order_no] = self.apply_fill(tx, current[a.order.order_no], a.quantity, a.price, at)
             except FillError:
                 continue  # a sell whose shares were taken away by an admin: it stays open
-            fills.append(Fill(a.order.order_no, a.quantity, a.price))
+            fills.append(Fill(a.order.order_no, a.quantity, a.price, current[a.order.order_no]))
             done += a.quantity
         return [o for o in current.values() if o.is_live], done

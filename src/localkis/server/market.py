@@ -43,7 +43,7 @@ def runner_for(engine: EngineSection, desk: Desk, store: Store, clock: Clock) ->
         return await read(store, desk.last_price, exchange, symbol)
 
     async def trade(tick: Tick) -> object:
-        return await store.run(desk.trade(tick.exchange, tick.symbol, tick.price, tick.size, tick.at))
+        return await desk.commit(desk.trade(tick.exchange, tick.symbol, tick.price, tick.size, tick.at))
 
     return RandomWalkRunner(walk, interval=engine.interval_seconds, now=clock.now, price_of=price_of, trade=trade)
 

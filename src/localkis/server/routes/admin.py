@@ -71,7 +71,7 @@ class AdminRoutes:
             raise AdminError(400, "quantity must be a positive integer")
         price = _positive_decimal(body.get("price"), "price")
         try:
-            order = await self.store.run(self.desk.fill(odno, qty, price, self.clock.now()))
+            order = await self.desk.commit(self.desk.fill(odno, qty, price, self.clock.now()))
         except LookupError:
             raise AdminError(404, f"no order {odno}") from None
         except BusinessError:
@@ -94,7 +94,7 @@ class AdminRoutes:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
             raise AdminError(400, "size must be a positive integer (or absent: unlimited)")
         try:
-            fills = await self.store.run(self.desk.trade(exchange, symbol, price, size, self.clock.now()))
+            fills = await self.desk.commit(self.desk.trade(exchange, symbol, price, size, self.clock.now()))
         except BusinessError:
             raise AdminError(404, f"unknown instrument {exchange.value} {symbol}") from None
         return {"exchange": exchange.value, "symbol": symbol, "price": str(price), "size": size,

@@ -16,10 +16,10 @@ class OrderRoutes:
 
     async def order(self, ctx: Context) -> KisResponse:
         command = order.decode(await ctx.body(order.FIELDS), ctx.spec, ctx.env, ctx.headers.tr_id)
-        placed = await self.store.run(self.desk.place(command, ctx.now))
+        placed = await self.desk.commit(self.desk.place(command, ctx.now))
         return ctx.reply(order.render(placed, ctx.env))
 
     async def revise_cancel(self, ctx: Context) -> KisResponse:
         request = revise_cancel.decode(await ctx.body(revise_cancel.FIELDS), ctx.spec, ctx.env, ctx.headers.tr_id)
-        record = await self.store.run(self.desk.revise_cancel(request, ctx.now), locks=request.original_key)
+        record = await self.desk.commit(self.desk.revise_cancel(request, ctx.now), locks=request.original_key)
         return ctx.reply(revise_cancel.render(record, request.kind, ctx.env))
