@@ -8,7 +8,9 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -34,6 +36,11 @@ class Dashboard:
         return KisClient(ClientConfig(appkey=self.appkey, appsecret=self.appsecret, account=ACCOUNT, env=Env.REAL,
                                       base_url=self.server.base_url, rate_per_second=0,
                                       token_cache_dir=self.tmp / "tokens"))
+
+    def admin_get(self, path: str) -> Any:
+        answer = httpx.get(self.server.base_url + path, headers={"authorization": f"Bearer {self.server.admin_token}"})
+        answer.raise_for_status()
+        return answer.json()
 
     def log_in(self, page: Page, token: str | None = None) -> None:
         page.goto(self.url + "/login")

@@ -153,7 +153,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
 
     walk = WalkControl(config.engine, desk, store, clock)
-    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(), walk=walk,
+    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
                           rate_hits=lambda: rate.refusals)
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"]),
                *dashboard.routes()]

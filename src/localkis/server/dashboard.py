@@ -10,7 +10,7 @@ import hmac
 import html
 import logging
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from localkis.domain.errors import BusinessError
 from localkis.domain.hours import MarketHours, SessionState
 from localkis.domain.instruments import Instrument
 from localkis.engine.desk import Desk
+from localkis.engine.events import Event, EventBus, OrderEvent, PrintEvent
 from localkis.engine.sources import read_ticks
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 from localkis.server.clock import Clock
@@ -53,10 +54,18 @@ STREAM_SECONDS = 300.0  # a stream ends after this; EventSource reconnects, and 
 
 
 class Feed:
-    """Names of what changed, fanned out to every open event stream; a slow tab loses names, never blocks."""
+    """Names of what changed, fanned out to every open event stream; a slow tab loses names, never blocks.
+    Fed by the desk's bus of committed events: "orders" when an order changed, "trades" on a print."""
 
-    def __init__(self) -> None:
+    def __init__(self, bus: EventBus) -> None:
         self._queues: set[asyncio.Queue[str]] = set()
+        bus.subscribe(self._on_events)
+
+    def _on_events(self, events: Sequence[Event]) -> None:
+        names = {"orders" if isinstance(e, OrderEvent) else "trades" for e in events
+                 if isinstance(e, OrderEvent | PrintEvent)}
+        for name in sorted(names):
+            self.publish(name)
 
     def publish(self, name: str) -> None:
         for queue in list(self._queues):
@@ -299,13 +308,10 @@ class Dashboard:
         if size_text and (not size_text.isdigit() or int(size_text) <= 0):
             return _flash("The size must be a positive whole number, or empty for unlimited.", 400)
         try:
-            fills = await self.store.run(self.desk.trade(instrument.exchange, instrument.symbol, price,
-                                                         int(size_text) if size_text else None, self.clock.now()))
+            fills = await self.desk.commit(self.desk.trade(instrument.exchange, instrument.symbol, price,
+                                                           int(size_text) if size_text else None, self.clock.now()))
         except BusinessError as exc:
             return _flash(f"Refused: {exc}", 409)
-        self.feed.publish("trades")
-        if fills:
-            self.feed.publish("orders")
         filled = ", ".join(f"{f.order_no} {f.quantity}@{f.price}" for f in fills) or "nothing crossed"
         return _flash(f"Printed {instrument.symbol} at {price}: {filled}.")
 
@@ -360,10 +366,8 @@ class Dashboard:
             return _flash("Nothing replayed: unknown instruments " + ", ".join(unknown), 400)
         filled = 0
         for tick in ticks:
-            filled += len(await self.store.run(self.desk.trade(tick.exchange, tick.symbol, tick.price, tick.size,
-                                                               self.clock.now())))
-        self.feed.publish("trades")
-        self.feed.publish("orders")
+            filled += len(await self.desk.commit(self.desk.trade(tick.exchange, tick.symbol, tick.price,
+                                                                 tick.size, self.clock.now())))
         return _flash(f"Replayed {len(ticks)} ticks: {filled} fills.")
 
     def _instrument(self, key: str | None) -> Instrument | None:
