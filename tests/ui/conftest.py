@@ -47,6 +47,11 @@ class Dashboard:
         page.fill("input[name=token]", token if token is not None else self.server.admin_token)
         page.click("button[type=submit]")
 
+    @staticmethod
+    def wait_live(page: Page) -> None:
+        """Until the page's event stream is open (what happens before it opens, it never hears of)."""
+        page.wait_for_selector("body[data-live=yes]", state="attached")
+
     def shot(self, page: Page, name: str) -> Path:
         OUTPUT.mkdir(parents=True, exist_ok=True)
         path = OUTPUT / f"{name}.png"

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from localkis.client import KisError
 from tests.ui.conftest import ACCOUNT, Dashboard
 
 LIVE = 1_000  # ms: an order placed through the KIS API shows without a reload within a second
@@ -18,7 +20,7 @@ def test_an_order_placed_through_the_kis_api_appears_live_and_its_revision_shows
     dashboard.log_in(page)
     expect(page).to_have_url(re.compile(r"/localkis/ui/blotter$"))
     dashboard.shot(page, "01-blotter-empty")
-    page.wait_for_function("() => document.querySelector('#blotter') && window.htmx")
+    dashboard.wait_live(page)
     with dashboard.client() as kis:
         placed = kis.buy("NASD", "AAPL", 3, "185.00")
         row = page.locator(f"#open-orders tr[data-odno='{placed.order_no}']")
@@ -27,6 +29,7 @@ def test_an_order_placed_through_the_kis_api_appears_live_and_its_revision_shows
         dashboard.shot(page, "02-blotter-order-live")
 
         page.goto(f"{dashboard.url}/orders/{placed.order_no}")
+        dashboard.wait_live(page)
         revised = kis.revise_order(placed.order_no, "NASD", "AAPL", "186.00")
         item = page.locator(f"#timeline li[data-odno='{revised.order_no}']")
         expect(item).to_be_visible(timeout=LIVE)
@@ -61,6 +64,18 @@ def test_a_price_set_on_the_market_page_fills_the_resting_buy_and_the_position_s
     expect(cells.nth(5)).to_have_text("179.50")
     expect(page.locator("#leaderboard")).to_contain_text(ACCOUNT)
     dashboard.shot(page, "05-accounts-position")
+
+
+def test_an_order_the_desk_refuses_shows_live_among_the_rejects_with_kis_code(dashboard: Dashboard,
+                                                                            page: Page) -> None:
+    dashboard.log_in(page)
+    dashboard.wait_live(page)
+    with dashboard.client() as kis, pytest.raises(KisError) as refused:
+        kis.buy("NASD", "AAPL", 1_000_000, "185.00")  # far beyond the account's cash
+    row = page.locator("#rejects tbody tr").first
+    expect(row).to_contain_text(refused.value.msg_cd, timeout=LIVE)
+    expect(row).to_contain_text(ACCOUNT)
+    expect(row).to_contain_text("order")
 
 
 def test_the_clock_freezes_and_advances_from_the_status_page(dashboard: Dashboard, page: Page) -> None:

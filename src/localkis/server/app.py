@@ -100,7 +100,10 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
     gateway = KisGateway(apps, tokens, rate, clock, store, server)
 
-    orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
+    walk = WalkControl(config.engine, desk, store, clock)
+    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
+                          rate_hits=lambda: rate.refusals)
+    orders, inquiries = OrderRoutes(desk, store, dashboard.refused), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
@@ -152,9 +155,6 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             await store.run(desk.open_account(a.number, dict(a.cash), [
                 (p.exchange, p.symbol, Position(p.quantity, p.avg_price)) for p in a.positions], clock.now()))
 
-    walk = WalkControl(config.engine, desk, store, clock)
-    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
-                          rate_hits=lambda: rate.refusals)
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"]),
                *dashboard.routes()]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},

@@ -10,6 +10,7 @@ import hmac
 import html
 import logging
 import tempfile
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ from localkis.domain.instruments import Instrument
 from localkis.engine.desk import Desk
 from localkis.engine.events import Event, EventBus, OrderEvent, PrintEvent
 from localkis.engine.sources import read_ticks
+from localkis.protocol.apis import ENDPOINTS, Api
+from localkis.protocol.codes import BUSINESS
+from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 from localkis.server.clock import Clock
 from localkis.server.config import Config
@@ -50,6 +54,7 @@ _TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # Front-end packages: `make ui` installs them here (npm, ui/package.json); nothing is copied into the tree.
 DEFAULT_ASSETS = Path(__file__).resolve().parents[3] / "ui" / "node_modules"
 CLOCK_EVERY = 1.0  # seconds between the stream's clock events
+REJECTS_KEPT = 200  # refusals the blotter keeps (this process's, since it started)
 STREAM_SECONDS = 300.0  # a stream ends after this; EventSource reconnects, and a stopping server is not held
 
 
@@ -130,7 +135,13 @@ class Dashboard:
         self.assets = assets
         self.cookie = session_cookie(admin_token)
         self._admin_token = admin_token
-        self.rejects: list[Reject] = []
+        self.rejects: deque[Reject] = deque(maxlen=REJECTS_KEPT)
+
+    def refused(self, account: str, api: Api, exc: BusinessError, env: Env, at: datetime) -> None:
+        """An order or revise/cancel the desk refused: listed on the blotter (the latest REJECTS_KEPT)."""
+        message = BUSINESS[exc.reason].for_env(env)
+        self.rejects.append(Reject(at, account, ENDPOINTS[api].path.rsplit("/", 1)[-1], message.code, message.text))
+        self.feed.publish("orders")
 
     # --- assembly --------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
