@@ -3,8 +3,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
+UI_STAMP := ui/node_modules/.installed
+BROWSER := /usr/bin/chromium
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean ui
 
 $(RUN_STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +20,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(RUN_STAMP) $@
 
-run: $(RUN_STAMP)
+# The dashboard's front-end packages (htmx, its SSE extension, lightweight-charts) from the npm registry.
+$(UI_STAMP): ui/package.json ui/package-lock.json
+	npm ci --prefix ui --no-audit --no-fund --loglevel=error
+	touch $@
+
+ui: $(UI_STAMP)
+
+# Debian's chromium for the dashboard's browser tests (Playwright drives it; no browser download).
+$(BROWSER):
+	apt-get update -qq && apt-get install -y -qq chromium
+
+run: $(RUN_STAMP) $(UI_STAMP)
 	$(BIN)/localkis serve --host 127.0.0.1 --port 8080 --db sqlite:///./localkis.db --show-credentials
 
-test: $(STAMP)
+test: $(STAMP) $(UI_STAMP) $(BROWSER)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -45,4 +58,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache ui/node_modules

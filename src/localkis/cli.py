@@ -79,7 +79,8 @@ def banner(config: Config, config_path: Path, base_url: str, admin_token: str, *
     lines = ["", "localkis — KIS Open API (overseas stocks) on " + base_url,
              f"config: {config_path.resolve()}" + ("  (created now with demo credentials)" if created else ""),
              "  (it holds appsecrets: keep it out of version control; localkis's .gitignore lists localkis.toml)",
-             f"admin token: {admin_token}", ""]
+             f"admin token: {admin_token}",
+             f"dashboard: {base_url}/localkis/ui  (sign in with the admin token)", ""]
     for app in config.apps:
         secret = app.appsecret if show_secrets else app.appsecret[:4] + "…(masked; --show-credentials)"
         lines += [f"[{app.env.value}] {app.name or 'app'}",

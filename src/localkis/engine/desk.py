@@ -20,7 +20,7 @@ from localkis.domain.errors import BusinessError, Reason
 from localkis.domain.hours import MarketHours, SessionState, compact_date, local_date
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
-from localkis.domain.profit import DEFAULT_FEES, FeeSchedule
+from localkis.domain.profit import DEFAULT_FEES, FeeSchedule, FillRecord
 from localkis.engine.events import (
     BookEvent,
     Event,
@@ -240,6 +240,16 @@ class Desk:
         """The instrument's order book at one commit (`engine.marketdata.book_snapshot`)."""
         with self.store.read() as tx:
             return book_snapshot(tx, instrument, params, now)
+
+    def timeline(self, order_no: str) -> tuple[list[Order], list[FillRecord]]:
+        """An order's chain (the original, its revisions and cancels, theirs in turn) and their fills."""
+        with self.store.read() as tx:
+            chain = tx.order_chain(order_no)
+            return chain, tx.fills_of([o.order_no for o in chain])
+
+    def fills_of(self, order_nos: list[str]) -> list[FillRecord]:
+        with self.store.read() as tx:
+            return tx.fills_of(order_nos)
 
     def list_orders(self, query: OrderQuery) -> list[tuple[Order, str]]:
         """Orders with their exchange-local order dates (YYYYMMDD)."""

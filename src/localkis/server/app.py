@@ -16,7 +16,7 @@ from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from localkis.domain.accounts import Position
@@ -36,9 +36,10 @@ from localkis.protocol.realtime import NoticeLayout
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
+from localkis.server.dashboard import Dashboard, Feed
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.landing import landing_html
-from localkis.server.market import lifespan
+from localkis.server.market import WalkControl, lifespan
 from localkis.server.openapi import SWAGGER_ASSETS, openapi_document, swagger_asset, swagger_html
 from localkis.server.realtime import AppProfile, RealtimeService, RealtimeSettings
 from localkis.server.requestlog import RequestLog, msg_cd_of
@@ -165,7 +166,10 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     requests = RequestLog() if server.request_log else None
     gateway = KisGateway(apps, tokens, rate, clock, store, server, requests)
 
-    orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
+    walk = WalkControl(config.engine, desk, store, clock)
+    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
+                          rate_hits=lambda: rate.refusals)
+    orders, inquiries = OrderRoutes(desk, store, dashboard.refused), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
     reservation_desk = ReservationDesk(desk)
     reservation_routes = ReservationRoutes(reservation_desk, store)
@@ -205,7 +209,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     }
     fast = {(ENDPOINTS[api].method, ENDPOINTS[api].path): gateway.endpoint(api, handler)
             for api, handler in handlers.items()}
-    routes = [Route(path, routed(endpoint), methods=[method]) for (method, path), endpoint in fast.items()]
+    routes: list[BaseRoute] = [Route(path, routed(endpoint), methods=[method])
+                               for (method, path), endpoint in fast.items()]
 
     oauth = OAuthRoutes(apps, tokens, clock, store)
     load_stored_apps(apps, store)  # apps added or disabled at run time (contests)
@@ -269,7 +274,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             counts = await to_thread.run_sync(load_into, store, Path(path))
             log.info("history %s: %d bars", path, sum(counts.values()))
 
-    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"]),
+               *dashboard.routes()]
 
     async def docs_asset(request: Request) -> Response:
         name = str(request.path_params["name"])
@@ -285,7 +291,7 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
 
     routes.append(Route("/", landing, methods=["GET"]))
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
-                    lifespan=lifespan(config.engine, desk, store, clock, open_accounts, background=[
+                    lifespan=lifespan(walk, open_accounts, background=[
                         lambda: forward_reservations(reservation_desk, store, clock)]))
     app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
     realtime = RealtimeService(

@@ -205,6 +205,7 @@ class RateLimiter:
         self._enabled = enabled
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, int]] = defaultdict(lambda: (-1, 0))
+        self.refusals = 0  # EGW00201 answers of this process (the dashboard's status page)
 
     def hit(self, app: App, now_seconds: float) -> None:
         if not self._enabled:
@@ -216,6 +217,7 @@ class RateLimiter:
                 bucket, count = second, 0
             if count >= self._limits[app.env]:
                 self._counts[app.appkey] = (bucket, count)
+                self.refusals += 1
                 raise GatewayError(Gateway.RATE_LIMIT)
             self._counts[app.appkey] = (bucket, count + 1)
 
@@ -246,4 +248,5 @@ class RedisRateLimiter(RateLimiter):
             log.warning("Redis unavailable; request not rate-limited")
             return
         if count > self._limits[app.env]:
+            self.refusals += 1
             raise GatewayError(Gateway.RATE_LIMIT)

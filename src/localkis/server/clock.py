@@ -28,6 +28,10 @@ class Clock:
             return frozen
         return datetime.now(UTC) + offset if offset else datetime.now(UTC)
 
+    @property
+    def frozen(self) -> bool:
+        return self._state[0] is not None
+
     def set(self, moment: datetime, *, frozen: bool = False) -> None:
         """Jump to `moment`; it runs on from there unless `frozen`."""
         if moment.tzinfo is None:

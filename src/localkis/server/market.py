@@ -49,8 +49,37 @@ def runner_for(engine: EngineSection, desk: Desk, store: Store, clock: Clock) ->
     return RandomWalkRunner(walk, interval=engine.interval_seconds, now=clock.now, price_of=price_of, trade=trade)
 
 
-def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
-             on_start: Callable[[], Awaitable[None]],
+class WalkControl:
+    """The random walk as a switch: `[engine] source = "random_walk"` starts it with the server; the
+    dashboard starts and stops it at run time. One walk per process, on the server clock."""
+
+    def __init__(self, engine: EngineSection, desk: Desk, store: Store, clock: Clock) -> None:
+        self._parts = (desk, store, clock)
+        self.engine = engine
+        self.runner: RandomWalkRunner | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.runner = self.runner or runner_for(self.engine, *self._parts)
+        log.info("random walk: seed %d, %d instruments, every %gs of server time", self.engine.seed,
+                 len(self.runner.walk.keys), self.engine.interval_seconds)
+        self._task = asyncio.create_task(self.runner.run(), name="localkis-random-walk")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def lifespan(walk: WalkControl, on_start: Callable[[], Awaitable[None]],
              background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()
              ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """Starlette lifespan: `on_start`, then the configured price source and the `background` tasks until
@@ -59,13 +88,8 @@ def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
     @asynccontextmanager
     async def span(app: Starlette) -> AsyncIterator[None]:
         await on_start()
-        task: asyncio.Task[None] | None = None
-        if engine.source == "random_walk":
-            runner = runner_for(engine, desk, store, clock)
-            app.state.random_walk = runner
-            log.info("random walk: seed %d, %d instruments, every %gs of server time", engine.seed,
-                     len(runner.walk.keys), engine.interval_seconds)
-            task = asyncio.create_task(runner.run(), name="localkis-random-walk")
+        if walk.engine.source == "random_walk":
+            walk.start()
         others = [asyncio.create_task(run()) for run in background]
         try:
             yield
@@ -74,9 +98,6 @@ def lifespan(engine: EngineSection, desk: Desk, store: Store, clock: Clock,
                 other.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await other
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await walk.stop()
 
     return span

@@ -104,6 +104,13 @@ class Transaction(Protocol):
 
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None: ...
 
+    def order_chain(self, order_no: str) -> list[Order]:
+        """Every record linked to `order_no` through ORGN_ODNO: its original order, the revisions and
+        cancels of it, theirs in turn; in order-number order; empty for an unknown number."""
+
+    def fills_of(self, order_nos: Sequence[str]) -> list[FillRecord]:
+        """The fills of these orders, oldest first."""
+
     def lock_app(self, appkey: str) -> None:
         """Serialise token issuance for one app until the transaction ends."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -57,5 +58,10 @@ class RealisedRows:
                        " JOIN orders o ON o.order_no = f.order_no WHERE o.account = ? AND f.filled_at >= ?"
                        " AND f.filled_at < ? ORDER BY f.filled_at, f.order_no",
                        (account, utc_text(since), utc_text(until))).fetchall()
-        return [FillRecord(f"{int(n):010d}", EXCHANGE_CODES[e], s, Side(sd), int(q), Decimal(p),
-                           datetime.fromisoformat(t)) for n, e, s, sd, q, p, t in rows]
+        return [fill_record(row) for row in rows]
+
+
+def fill_record(row: Sequence[Any]) -> FillRecord:
+    """A fill row joined to its order: (order_no, exchange, symbol, side, quantity, price, filled_at)."""
+    n, e, s, sd, q, p, t = row
+    return FillRecord(f"{int(n):010d}", EXCHANGE_CODES[e], s, Side(sd), int(q), Decimal(p), datetime.fromisoformat(t))

@@ -11,10 +11,11 @@ from typing import Any
 from localkis.domain.accounts import NO_FUNDS, NO_HOLDING, Funds, Holding, Position, holds
 from localkis.domain.bars import Bar, Interval
 from localkis.domain.orders import Order
+from localkis.domain.profit import FillRecord
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import LastTrade, OrderQuery, StoredApp, TokenRecord
-from localkis.store.profit import RealisedRows
+from localkis.store.profit import RealisedRows, fill_record
 from localkis.store.reservations import ReservationRows
 from localkis.store.rows import (
     AUCTION_ORDER,
@@ -219,6 +220,23 @@ class SqlTransaction(ReservationRows, RealisedRows, ABC):
     def insert_fill(self, order_no: str, quantity: int, price: str, at: datetime) -> None:
         self._x("INSERT INTO fills (order_no, quantity, price, filled_at) VALUES (?, ?, ?, ?)",
                            (order_no, quantity, price, utc_text(at)))
+
+    def order_chain(self, order_no: str) -> list[Order]:
+        # Up the ORGN_ODNO links to the original order, then down every record that names one of the chain.
+        sql = ("WITH RECURSIVE up (no, orig) AS (SELECT order_no, original_no FROM orders WHERE order_no = ?"
+               " UNION SELECT o.order_no, o.original_no FROM orders o JOIN up ON o.order_no = up.orig),"
+               " down (no) AS (SELECT no FROM up WHERE orig = ''"
+               " UNION SELECT o.order_no FROM orders o JOIN down ON o.original_no = down.no) "
+               + SELECT_ORDERS + " WHERE order_no IN (SELECT no FROM down) ORDER BY order_no")
+        return [order_from_row(r) for r in self._x(sql, (order_no,)).fetchall()]
+
+    def fills_of(self, order_nos: Sequence[str]) -> list[FillRecord]:
+        if not order_nos:
+            return []
+        rows = self._x("SELECT f.order_no, o.exchange, o.symbol, o.side, f.quantity, f.price, f.filled_at FROM fills f"
+                       " JOIN orders o ON o.order_no = f.order_no WHERE f.order_no IN ("
+                       + ", ".join("?" * len(order_nos)) + ") ORDER BY f.filled_at, f.order_no", list(order_nos))
+        return [fill_record(row) for row in rows.fetchall()]
 
     def insert_token(self, record: TokenRecord) -> None:
         self._x(
