@@ -25,6 +25,7 @@ from localkis.protocol.env import Env
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock
 from localkis.server.config import Config, instruments_of
+from localkis.server.faults import Faults
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
@@ -35,6 +36,7 @@ from localkis.server.routes.inquiries import InquiryRoutes
 from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
+from localkis.server.routes.toolkit import ToolkitRoutes
 from localkis.store.base import Store
 
 log = logging.getLogger("localkis")
@@ -59,6 +61,9 @@ class KisApp:
             endpoint = self._fast.get((scope["method"], scope["path"]))
             if endpoint is not None:
                 response = await endpoint(scope, receive)
+                if response.drop:
+                    await response(scope, receive, send)
+                    return
                 await send({"type": "http.response.start", "status": response.status_code,
                             "headers": response.raw_headers})
                 await send({"type": "http.response.body", "body": response.body})
@@ -97,7 +102,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
             else RateLimiter(limits, enabled=server.rate_limits))
     desk = Desk(store, hours, instruments_of(config),
                 DeskSettings(branch=server.branch_code, enforce_hours=server.market_hours == "enforce"))
-    gateway = KisGateway(apps, tokens, rate, clock, store, server)
+    faults = Faults(list(config.faults), server.fault_seed)
+    gateway = KisGateway(apps, tokens, rate, clock, store, server, faults)
 
     orders, inquiries = OrderRoutes(desk, store), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
@@ -132,6 +138,14 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/accounts/{number}/deposits", admin.guarded(admin.deposit), methods=["POST"]),
         Route("/localkis/admin/accounts/{number}/positions", admin.guarded(admin.position), methods=["POST"]),
         Route("/localkis/admin/clock", admin.guarded(admin.clock_state), methods=["GET", "POST"]),
+    ]
+    toolkit = ToolkitRoutes(config, store, clock, tokens, faults)
+    routes += [
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_list), methods=["GET"]),
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_add), methods=["POST"]),
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_clear), methods=["DELETE"]),
+        Route("/localkis/admin/faults/{rule_id}", admin.guarded(toolkit.fault_remove), methods=["DELETE"]),
+        Route("/localkis/admin/reset", admin.guarded(toolkit.reset), methods=["POST"]),
     ]
 
     async def openapi(request: Request) -> Response:

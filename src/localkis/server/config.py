@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from localkis.domain.instruments import Instrument
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
+from localkis.wire.known_codes import known_code
 
 
 class ConfigError(Exception):
@@ -38,6 +39,7 @@ class ServerSection(_Model):
     redis_url: str | None = None  # shared rate limits across processes/hosts (required with --workers > 1)
     real_rate_per_second: int = Field(default=20, ge=1)
     mock_rate_per_second: int = Field(default=2, ge=1)
+    fault_seed: int = 0  # seeds the faults that fire at random (`probability`)
 
     @field_validator("clock")
     @classmethod
@@ -125,12 +127,42 @@ def instrument_key(text: str) -> tuple[Exchange, str]:
             from None
 
 
+class FaultSection(_Model):
+    """One fault rule (`[[faults]]`, and the JSON of /localkis/admin/faults): which calls it takes and
+    what it does to them (docs/testing.md)."""
+
+    api: str = Field(min_length=1)  # an API's last path segment ("order-rvsecncl"), a TR ID, or "*"
+    app: str | None = None  # an app's name or appkey; None: every app
+    kind: Literal["error", "latency", "drop_after_commit", "drop_before_commit"]
+    msg_cd: str | None = None  # kind = "error": any code localkis knows
+    nth: int | None = Field(default=None, ge=1)  # the first matching call it fires on (1-based)
+    probability: float | None = Field(default=None, ge=0, le=1)  # each matching call, at random
+    times: int = Field(default=1, ge=0)  # how many times it fires; 0 = unlimited
+    latency_ms: int | None = Field(default=None, ge=0, le=600_000)  # kind = "latency"
+
+    @model_validator(mode="after")
+    def _complete(self) -> FaultSection:
+        if self.kind == "error":
+            if not self.msg_cd:
+                raise ValueError('kind = "error" needs msg_cd, e.g. "EGW00201"')
+            if not known_code(self.msg_cd):
+                raise ValueError(f"msg_cd {self.msg_cd!r} is not a KIS code localkis knows")
+        elif self.msg_cd is not None:
+            raise ValueError(f'msg_cd is only for kind = "error", not {self.kind!r}')
+        if self.kind == "latency" and self.latency_ms is None:
+            raise ValueError('kind = "latency" needs latency_ms')
+        if self.kind != "latency" and self.latency_ms is not None:
+            raise ValueError(f'latency_ms is only for kind = "latency", not {self.kind!r}')
+        return self
+
+
 class Config(_Model):
     server: ServerSection = ServerSection()
     engine: EngineSection = EngineSection()
     apps: list[AppSection] = Field(default_factory=list)
     accounts: list[AccountSection] = Field(default_factory=list)
     instruments: list[InstrumentSection] = Field(default_factory=list)
+    faults: list[FaultSection] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

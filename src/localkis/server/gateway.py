@@ -4,6 +4,8 @@ the `Context` a handler gets. Errors become KIS's exact answers here; a handler 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,14 +17,15 @@ from starlette.types import Receive, Scope
 
 from localkis.domain.errors import BusinessError
 from localkis.protocol import codes
-from localkis.protocol.apis import Api
+from localkis.protocol.apis import ENDPOINTS, Api
 from localkis.protocol.codes import Gateway, Ops
 from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.fields import FieldSpec
 from localkis.protocol.trids import TR_TABLE, TrSpec
 from localkis.server.auth import App, Apps, RateLimiter, Tokens, check_tr_family
 from localkis.server.clock import Clock
-from localkis.server.config import ServerSection
+from localkis.server.config import FaultSection, ServerSection
+from localkis.server.faults import Dropped, Faults, fault_error
 from localkis.server.responses import KisResponse, kis_response, refusal
 from localkis.store.base import Store, read
 from localkis.wire.errors import GatewayError, MessageError, OpsError, WireError, business_error
@@ -116,13 +119,14 @@ GATEWAY_MEMORY = 1024
 
 class KisGateway:
     def __init__(self, apps: Apps, tokens: Tokens, rate: RateLimiter, clock: Clock, store: Store,
-                 switches: ServerSection) -> None:
+                 switches: ServerSection, faults: Faults | None = None) -> None:
         self.apps = apps
         self.tokens = tokens
         self.rate = rate
         self.clock = clock
         self.store = store
         self.switches = switches
+        self.faults = faults if faults is not None else Faults([], switches.fault_seed)
 
     def endpoint(self, api: Api, handler: Handler) -> KisEndpoint:
         """The ASGI-level endpoint of one KIS API: the gateway, then `handler`."""
@@ -130,6 +134,8 @@ class KisGateway:
         # syntax, TR ID, corporate fields): a repeat skips them. The token itself, which can expire or
         # be revoked, and the rate limit are checked on every request.
         passed: dict[tuple[tuple[bytes, bytes], ...], HeadersPassed] = {}
+        segment = ENDPOINTS[api].path.rsplit("/", 1)[-1]  # how a fault rule names the API
+        faults = self.faults
 
         async def endpoint(scope: Scope, receive: Receive) -> KisResponse:
             key = tuple(scope["headers"])
@@ -148,7 +154,12 @@ class KisGateway:
                     await self._load_token(known.app, known.token, now)
                 env = known.app.env
                 self.rate.hit(known.app, time.time())
-                return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now))
+                ctx = Context(scope, receive, known.headers, known.app, known.spec, raw, now)
+                if faults.rules:
+                    rule = faults.pick(segment, known.headers.tr_id, known.app.appkey, known.app.name)
+                    if rule is not None:
+                        return await self._fault(rule.section, ctx, handler)
+                return await handler(ctx)
             except WireError as exc:
                 return refusal(raw, exc.body(), exc.status)
             except BusinessError as exc:
@@ -159,6 +170,19 @@ class KisGateway:
                 return refusal(raw, GatewayError(Gateway.SERVER_ERROR).body(), 500)
 
         return endpoint
+
+    @staticmethod
+    async def _fault(section: FaultSection, ctx: Context, handler: Handler) -> KisResponse:
+        """What a fired fault rule does to a call that passed the gateway."""
+        if section.kind == "error":
+            raise fault_error(section, ctx.env)
+        if section.kind == "latency":
+            await asyncio.sleep((section.latency_ms or 0) / 1000)
+            return await handler(ctx)
+        if section.kind == "drop_after_commit":
+            with contextlib.suppress(WireError, BusinessError):
+                await handler(ctx)  # committed as usual (or refused); either way the answer is lost
+        return Dropped()
 
     async def _check_headers(self, api: Api, raw: dict[str, str], now: datetime) -> HeadersPassed:
         """Every gateway check, in the order KIS's gateway applies them."""

@@ -136,6 +136,9 @@ class Transaction(Protocol):
 
     def last_trades(self) -> list[LastTrade]: ...
 
+    def clear_tables(self, tables: tuple[str, ...]) -> None:
+        """Delete every row of these tables, and forget what this transaction read (a reset)."""
+
 
 T = TypeVar("T")
 

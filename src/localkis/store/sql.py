@@ -375,3 +375,11 @@ class SqlTransaction(ABC):
         rows = self._x("SELECT exchange, symbol FROM last_trades").fetchall()
         found = [self.last_trade(Exchange(e), str(s)) for e, s in rows]
         return [t for t in found if t is not None]
+
+    def clear_tables(self, tables: tuple[str, ...]) -> None:
+        self.forget_reads()
+        self.mutations += 1  # what this piece of a batch held in memory is gone: undo by rollback only
+        for table in tables:
+            if not table.isidentifier():
+                raise ValueError(f"not a table name: {table!r}")
+            self._x(f"DELETE FROM {table}")

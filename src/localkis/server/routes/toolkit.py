@@ -1,0 +1,92 @@
+"""The bot-testing routes under /localkis/admin/: fault rules (GET/POST/DELETE /localkis/admin/faults)
+and the reset (POST /localkis/admin/reset) that starts a test clean on a running server."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+from pydantic import ValidationError
+from starlette.requests import Request
+
+from localkis.domain.accounts import Position
+from localkis.server.auth import Tokens
+from localkis.server.clock import Clock
+from localkis.server.config import Config, FaultSection
+from localkis.server.faults import Faults
+from localkis.server.routes.admin import AdminError
+from localkis.store.base import Store, Transaction
+from localkis.store.reset import forget_everything
+
+log = logging.getLogger("localkis")
+
+
+class ToolkitRoutes:
+    def __init__(self, config: Config, store: Store, clock: Clock, tokens: Tokens, faults: Faults,
+                 after_reset: list[Callable[[], Awaitable[None]]] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.tokens = tokens
+        self.faults = faults
+        # Other parts of the server that keep state outside the store (caches, feeds) add their own
+        # forgetting here; each runs after the store's reset.
+        self.after_reset = after_reset if after_reset is not None else []
+
+    # --- faults ------------------------------------------------------------------------------------
+    async def faults_list(self, request: Request) -> dict[str, object]:
+        return {"faults": [r.as_json() for r in self.faults.rules]}
+
+    async def faults_add(self, request: Request) -> dict[str, object]:
+        """A rule as in `[[faults]]` (a JSON object), or a list of them; all or none are added."""
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            raise AdminError(400, "body must be a JSON fault rule, or a list of them") from None
+        items = body if isinstance(body, list) else [body]
+        sections: list[FaultSection] = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise AdminError(400, "a fault rule must be a JSON object")
+            try:
+                sections.append(FaultSection.model_validate(item))
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'rule'}: {e['msg']}"
+                                     for e in exc.errors())
+                raise AdminError(400, f"bad fault rule: {problems}") from None
+        added = [self.faults.add(s) for s in sections]
+        return {"added": [r.as_json() for r in added], "faults": [r.as_json() for r in self.faults.rules]}
+
+    async def faults_clear(self, request: Request) -> dict[str, object]:
+        return {"removed": self.faults.clear(), "faults": []}
+
+    async def fault_remove(self, request: Request) -> dict[str, object]:
+        text = str(request.path_params["rule_id"])
+        if not text.isdigit() or not self.faults.remove(int(text)):
+            raise AdminError(404, f"no fault rule {text}")
+        return {"removed": 1, "faults": [r.as_json() for r in self.faults.rules]}
+
+    # --- reset -------------------------------------------------------------------------------------
+    async def reset(self, request: Request) -> dict[str, object]:
+        """Configured cash, positions, prices and clock; no orders, fills, tokens or run-time faults."""
+        started = time.perf_counter()
+        self.clock.reset(self.config.server.clock)
+        now = self.clock.now()
+        accounts = [(a.number, dict(a.cash), [(p.exchange, p.symbol, Position(p.quantity, p.avg_price))
+                                              for p in a.positions]) for a in self.config.accounts]
+
+        def work(tx: Transaction) -> None:
+            forget_everything(tx)
+            for number, cash, positions in accounts:
+                tx.ensure_account(number, cash, positions, now)
+
+        await self.store.run(work)
+        self.tokens.forget()
+        self.faults.reset()
+        for forget in self.after_reset:
+            await forget()
+        seconds = time.perf_counter() - started
+        log.info("reset in %.3fs", seconds)
+        return {"reset": True, "seconds": round(seconds, 4)}
