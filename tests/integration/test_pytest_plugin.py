@@ -4,8 +4,10 @@ no conftest, the plugin found through its `pytest11` entry point, one server for
 from __future__ import annotations
 
 import importlib.util
+import re
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +116,12 @@ def test_fails(localkis):
     assert len(kept) == 1
     names = {p.name for p in kept[0].iterdir()}
     assert {"localkis.toml", "server.log", "localkis.db"} <= names
+
+
+def test_the_recipes_in_docs_testing_run_as_written(pytester: pytest.Pytester) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "testing.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def test_" in b and "@pytest" not in b]
+    assert len(blocks) >= 3
+    pytester.makepyfile(test_recipes="\n\n".join(blocks))
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(blocks))
