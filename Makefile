@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/revise_cancel_pg.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/client_overhead.py
+	$(BIN)/python bench/toolkit.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
