@@ -166,15 +166,19 @@ def _free_port() -> int:
 class LocalKis:
     """A `localkis serve` process for tests: its URLs, apps and admin API."""
 
-    def __init__(self, workdir: Path, *, db: str | None = None, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, workdir: Path, *, db: str | None = None, settings: dict[str, Any] | None = None,
+                 config_text: str | None = None, admin_token: str | None = None) -> None:
+        """`config_text` (with its `admin_token`) replaces the generated config: `real_app`, `mock_app`
+        and `client()` then describe apps the server does not have."""
         self.workdir = workdir
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self.real_app = _new_app("localkis-real", "real", REAL_ACCOUNT)
         self.mock_app = _new_app("localkis-mock", "mock", MOCK_ACCOUNT)
-        self.admin_token = secrets.token_hex(24)
+        self.admin_token = admin_token or secrets.token_hex(24)
         self.config_path = workdir / "localkis.toml"
-        self.config_path.write_text(server_config(self.admin_token, self.real_app, self.mock_app, self.settings),
-                                    encoding="utf-8")
+        self.config_path.write_text(
+            config_text or server_config(self.admin_token, self.real_app, self.mock_app, self.settings),
+            encoding="utf-8")
         self.db = db or f"sqlite:///{workdir / 'localkis.db'}"
         self.log_path = workdir / "server.log"
         self.base_url = ""

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,6 +30,7 @@ from localkis.server.faults import Faults
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.market import lifespan
 from localkis.server.openapi import openapi_document, swagger_html
+from localkis.server.recording import Recorder, masked_config
 from localkis.server.responses import kis_response
 from localkis.server.routes.accounts import AccountRoutes
 from localkis.server.routes.admin import AdminRoutes
@@ -87,7 +89,8 @@ def routed(endpoint: KisEndpoint) -> Callable[[Request], Awaitable[Response]]:
 GIL_SWITCH_INTERVAL = 0.0005
 
 
-def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
+def create_app(config: Config, store: Store, *, admin_token: str, record_to: Path | None = None,
+               config_text: str = "") -> KisApp:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
     server = config.server
     clock = Clock(server.clock)
@@ -167,4 +170,10 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found},
                     lifespan=lifespan(config.engine, desk, store, clock, open_accounts))
-    return KisApp(app, fast)
+    if record_to is None:
+        return KisApp(app, fast)
+    recorder = Recorder(record_to, clock, masked_config(config_text, config, admin_token))
+    faults.listeners.append(recorder.fault)
+    kis_app = KisApp(app, {key: recorder.endpoint(endpoint) for key, endpoint in fast.items()})
+    kis_app.app = recorder.asgi(app)  # type: ignore[assignment]
+    return kis_app

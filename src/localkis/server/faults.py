@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ class Faults:
         self._seed = seed
         self._next_id = 1
         self.rules: list[FaultRule] = []
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every fired fault (recording)
         self._random = random.Random(seed)
         self.reset()
 
@@ -95,8 +97,11 @@ class Faults:
             if s.probability is not None and self._random.random() >= s.probability:
                 continue
             rule.fired += 1
+            described = rule.as_json()
             log.warning("fault fired on %s (tr_id %s, app %s): %s", segment, tr_id, app_name or appkey[:6] + "…",
-                        json.dumps(rule.as_json(), ensure_ascii=False))
+                        json.dumps(described, ensure_ascii=False))
+            for listener in self.listeners:
+                listener(described)
             return rule
         return None
 
