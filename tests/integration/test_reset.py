@@ -3,6 +3,8 @@ fills, tokens and run-time faults are forgotten; well under a second."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -67,3 +69,12 @@ def test_reset_with_many_orders_is_well_under_a_second(reset_world: World) -> No
     elapsed = time.monotonic() - started
     assert world.admin.orders() == []
     assert answer["seconds"] < 0.5 and elapsed < 1.0, (answer, elapsed)
+
+
+def test_cli_reset(reset_world: World) -> None:
+    world = check_alive(reset_world)
+    world.real().placed(AAPL)
+    done = subprocess.run([sys.executable, "-m", "localkis", "reset", "--url", world.server.base_url,
+                           "--admin-token", world.server.admin_token], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("reset in "), done.stderr
+    assert world.admin.orders() == []
