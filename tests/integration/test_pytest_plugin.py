@@ -4,7 +4,10 @@ no conftest, the plugin found through its `pytest11` entry point, one server for
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -125,3 +128,23 @@ def test_the_recipes_in_docs_testing_run_as_written(pytester: pytest.Pytester) -
     pytester.makepyfile(test_recipes="\n\n".join(blocks))
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(blocks))
+
+
+@pytest.mark.skipif(not os.environ.get("LOCALKIS_WHEEL_TEST"),
+                    reason="builds the wheel and installs it with its dependencies in a fresh venv (minutes); "
+                           "set LOCALKIS_WHEEL_TEST=1")
+def test_the_built_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
+    """Only `pip install localkis` (the built wheel) and `pytest`: the plugin is there."""
+    repo = Path(__file__).resolve().parents[2]
+    wheels, venv, project = tmp_path / "wheels", tmp_path / "venv", tmp_path / "project"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(repo)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    (wheel,) = wheels.glob("localkis-*.whl")
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel), "pytest"], check=True)
+    project.mkdir()
+    for i in range(5):
+        (project / f"test_bot_{i}.py").write_text(ORDERING_TEST.format(i=i, n=2))
+    done = subprocess.run([str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"], cwd=project,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "5 passed" in done.stdout
