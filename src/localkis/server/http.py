@@ -89,7 +89,7 @@ class FinishedResponse(Protocol):
     status_code: int
     raw_headers: list[tuple[bytes, bytes]]
     body: bytes
-    drop: bool  # no answer: reset the connection
+    # and optionally `drop`: True for no answer at all, the connection reset (a fault)
 
 
 _SERVER_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -143,7 +143,7 @@ class KisExchange:
                 raise
             return
         protocol = self.protocol
-        if response.drop:
+        if getattr(response, "drop", False):  # a fault: no answer
             self._reset()
             return
         if protocol.flow.write_paused and not self.disconnected:
