@@ -148,3 +148,12 @@ def test_the_built_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "5 passed" in done.stdout
+
+
+def test_localkis_db_runs_the_same_tests_on_postgresql(pytester: pytest.Pytester) -> None:
+    from tests.pg import fresh_database
+
+    pytester.makepyfile(**{f"test_bot_{i:02d}": ORDERING_TEST.format(i=i, n=2) for i in range(3)})
+    with fresh_database() as url:
+        result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--localkis-db", url)
+    result.assert_outcomes(passed=3)
