@@ -162,3 +162,20 @@ def test_mock_and_real_apps_each_get_their_own_answers(fw: World) -> None:
     for kis in (real, mock):
         reply = kis.quote("NAS", "AAPL") if kis.env is Env.REAL else kis.buy(AAPL)
         assert reply.status == 500 and reply.body["msg_cd"] == "EGW00123"
+
+
+def test_token_endpoint_faults_take_its_own_shape(fw: World) -> None:
+    kis, other = fw.real(login=False), fw.real(login=False)
+    add_fault(fw, api="tokenP", app=kis.app.name, kind="error", msg_cd="EGW00201")
+    refused = kis.token_p()
+    assert refused.status == 403
+    assert refused.body == {"error_code": "EGW00201", "error_description": GATEWAY_TEXT[Gateway.RATE_LIMIT]}
+    assert other.token_p().status == 200  # another app: untouched
+    add_fault(fw, api="tokenP", app=kis.app.name, kind="error", msg_cd="EGW00133")
+    assert kis.token_p().body["error_code"] == "EGW00133"
+    add_fault(fw, api="tokenP", app=kis.app.name, kind="drop_after_commit")
+    with pytest.raises(DROPPED):
+        kis.token_p()
+    kis.http = fw.server.client()
+    kis.login()  # the token issued meanwhile is the one handed out now
+    assert kis.quote("NAS", "AAPL").body["rt_cd"] == "0"

@@ -142,7 +142,12 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
         Route("/localkis/admin/accounts/{number}/positions", admin.guarded(admin.position), methods=["POST"]),
         Route("/localkis/admin/clock", admin.guarded(admin.clock_state), methods=["GET", "POST"]),
     ]
-    toolkit = ToolkitRoutes(config, store, clock, tokens, faults)
+    toolkit = ToolkitRoutes(config, store, clock, tokens, faults, apps=apps)
+    # Fault rules act on the OAuth endpoints too, named by their last path segment.
+    oauth_segments = {path: path.rsplit("/", 1)[-1] for path in (TOKEN_PATH, REVOKE_PATH, APPROVAL_PATH)}
+    routes = [Route(r.path, toolkit.faulted(r.endpoint, oauth_segments[r.path]),
+                    methods=sorted(m for m in (r.methods or ()) if m != "HEAD"))
+              if isinstance(r, Route) and r.path in oauth_segments else r for r in routes]
     routes += [
         Route("/localkis/admin/faults", admin.guarded(toolkit.faults_list), methods=["GET"]),
         Route("/localkis/admin/faults", admin.guarded(toolkit.faults_add), methods=["POST"]),

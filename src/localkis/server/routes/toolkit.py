@@ -3,6 +3,7 @@ and the reset (POST /localkis/admin/reset) that starts a test clean on a running
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -10,22 +11,27 @@ from collections.abc import Awaitable, Callable
 import orjson
 from pydantic import ValidationError
 from starlette.requests import Request
+from starlette.responses import Response
 
 from localkis.domain.accounts import Position
-from localkis.server.auth import Tokens
+from localkis.protocol.codes import Message
+from localkis.protocol.env import Env
+from localkis.server.auth import Apps, Tokens
 from localkis.server.clock import Clock
 from localkis.server.config import Config, FaultSection
-from localkis.server.faults import Faults
+from localkis.server.faults import Dropped, Faults, fault_error
+from localkis.server.responses import kis_response
 from localkis.server.routes.admin import AdminError
 from localkis.store.base import Store, Transaction
 from localkis.store.reset import forget_everything
+from localkis.wire.errors import TokenEndpointError
 
 log = logging.getLogger("localkis")
 
 
 class ToolkitRoutes:
     def __init__(self, config: Config, store: Store, clock: Clock, tokens: Tokens, faults: Faults,
-                 after_reset: list[Callable[[], Awaitable[None]]] | None = None) -> None:
+                 after_reset: list[Callable[[], Awaitable[None]]] | None = None, apps: Apps | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
@@ -34,6 +40,42 @@ class ToolkitRoutes:
         # Other parts of the server that keep state outside the store (caches, feeds) add their own
         # forgetting here; each runs after the store's reset.
         self.after_reset = after_reset if after_reset is not None else []
+        self.apps = apps
+
+    # --- faults on the OAuth endpoints ---------------------------------------------------------------
+    def faulted(self, route: Callable[[Request], Awaitable[Response]],
+                segment: str) -> Callable[[Request], Awaitable[Response]]:
+        """An OAuth route (tokenP, revokeP, Approval) that fault rules naming `segment` (or "*") act on.
+        Errors take the token endpoint's shape: HTTP 403 `{"error_code","error_description"}`."""
+
+        async def endpoint(request: Request) -> Response:
+            if not self.faults.rules:
+                return await route(request)
+            try:
+                body = orjson.loads(await request.body())  # Starlette keeps it for the route
+            except orjson.JSONDecodeError:
+                body = None
+            appkey = str(body.get("appkey", "")) if isinstance(body, dict) else ""
+            app = self.apps.get(appkey) if self.apps is not None else None
+            rule = self.faults.pick(segment, "", appkey, app.name if app is not None else "")
+            if rule is None:
+                return await route(request)
+            section = rule.section
+            if section.kind == "error":
+                error = fault_error(section, app.env if app is not None else Env.REAL)
+                if not isinstance(error, TokenEndpointError):
+                    body_text = error.body()
+                    text = str(body_text.get("msg1", body_text.get("error_description", "")))
+                    error = TokenEndpointError(Message(str(section.msg_cd), text))
+                return kis_response(error.body(), error.status)
+            if section.kind == "latency":
+                await asyncio.sleep((section.latency_ms or 0) / 1000)
+                return await route(request)
+            if section.kind == "drop_after_commit":
+                await route(request)
+            return Dropped()
+
+        return endpoint
 
     # --- faults ------------------------------------------------------------------------------------
     async def faults_list(self, request: Request) -> dict[str, object]:
