@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/market_data.py
 	$(BIN)/python bench/realtime.py
 	$(BIN)/python bench/realtime_inprocess.py
+	$(BIN)/python bench/toolkit.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

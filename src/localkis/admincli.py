@@ -273,6 +273,30 @@ def add_commands(sub: Any) -> None:
     requests.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
     _connection(requests)
 
+    faults = sub.add_parser("faults", help="add, list or clear fault rules on a running server",
+                            description="Fault rules make chosen KIS calls fail as production does (docs/testing.md).")
+    faults_sub = faults.add_subparsers(dest="action", required=True)
+    add = faults_sub.add_parser("add", help="add a fault rule",
+                                description="e.g. `localkis faults add order-rvsecncl --kind drop_after_commit` or "
+                                            "`localkis faults add '*' --kind error --msg-cd EGW00201 --nth 3`")
+    add.add_argument("api", help='an API\'s last path segment (order-rvsecncl), a TR ID (TTTT1004U), or "*"')
+    add.add_argument("--kind", required=True,
+                     choices=["error", "latency", "drop_after_commit", "drop_before_commit"])
+    add.add_argument("--app", help="only this app (its name or appkey)")
+    add.add_argument("--msg-cd", help="kind error: the KIS code to answer with, e.g. EGW00201")
+    add.add_argument("--nth", type=_positive_int, help="fire from the Nth matching call on (1-based)")
+    add.add_argument("--probability", type=float, help="fire on each matching call with this probability")
+    add.add_argument("--times", type=_non_negative_int, help="how many times it fires (default 1; 0 = unlimited)")
+    add.add_argument("--latency-ms", type=_non_negative_int, help="kind latency: the delay in milliseconds")
+    _connection(add)
+    _connection(faults_sub.add_parser("list", help="the rules, with the calls each has seen and fired on"))
+    _connection(faults_sub.add_parser("clear", help="remove every rule"))
+
+    reset = sub.add_parser("reset", help="reset a running server to its configured state",
+                           description="Configured cash, positions, prices and clock; forget orders, fills, "
+                                       "tokens and run-time fault rules.")
+    _connection(reset)
+
 
 def legacy_argv(argv: list[str]) -> list[str]:
     """The older forms `price set EXCHANGE SYMBOL PRICE` and `position set NUMBER EXCHANGE SYMBOL QTY`,
@@ -664,6 +688,41 @@ def cmd_log(args: argparse.Namespace, admin: Admin) -> int:
         time.sleep(args.interval)
 
 
+def _fault_line(rule: dict[str, Any]) -> str:
+    keys = ("app", "msg_cd", "nth", "probability", "latency_ms", "times", "seen", "fired")
+    return f"#{rule['id']}  {rule['api']}  {rule['kind']}  " + "  ".join(f"{k}={rule[k]}" for k in keys if k in rule)
+
+
+def cmd_faults(args: argparse.Namespace, admin: Admin) -> int:
+    if args.action == "add":
+        rule: dict[str, Any] = {"api": args.api, "kind": args.kind}
+        for key in ("app", "msg_cd", "nth", "probability", "times", "latency_ms"):
+            if getattr(args, key) is not None:
+                rule[key] = getattr(args, key)
+        answer = admin.call("POST", "/localkis/admin/faults", rule)
+        lines = [f"added {_fault_line(r)}" for r in answer["added"]]
+    elif args.action == "clear":
+        answer = admin.call("DELETE", "/localkis/admin/faults")
+        lines = [f"removed {answer['removed']} fault rule(s)"]
+    else:
+        answer = admin.call("GET", "/localkis/admin/faults")
+        lines = [_fault_line(r) for r in answer["faults"]] or ["no fault rules"]
+    if args.json:
+        _print_json(answer)
+    else:
+        print("\n".join(lines))
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace, admin: Admin) -> int:
+    answer = admin.call("POST", "/localkis/admin/reset")
+    if args.json:
+        _print_json(answer)
+    else:
+        print(f"reset in {answer['seconds']}s")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "price": cmd_price_set,
     "replay": cmd_replay,
@@ -675,6 +734,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Admin], int]] = {
     "apps": cmd_apps,
     "instruments": cmd_instruments,
     "leaderboard": cmd_leaderboard,
+    "faults": cmd_faults,
+    "reset": cmd_reset,
 }
 
 

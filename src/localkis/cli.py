@@ -44,8 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--show-credentials", action="store_true",
                        help="print every app's appsecret in the start-up banner (they are masked otherwise)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--record", type=Path, metavar="FILE",
+                       help="append every request and answer, price print, clock change and fired fault to FILE "
+                            "as JSON lines, secrets masked (replay it with `localkis replay-session FILE`)")
     admincli.add_commands(sub)
     client_cli.add_commands(sub)
+    replay_session = sub.add_parser(
+        "replay-session", help="replay a recording of `serve --record` against a fresh server and diff the answers",
+        description="Start a fresh server from the recording's config, send every recorded request at its "
+                    "recorded server time, and print a diff of every answer that differs (exit status 1 if any).")
+    replay_session.add_argument("file", type=Path, help="a file written by `localkis serve --record FILE`")
     return parser
 
 
@@ -201,6 +209,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"localkis: [engine] source = \"{config.engine.source}\" runs in one process: use --workers 1",
               file=sys.stderr)
         return 2
+    if args.workers > 1 and args.record:
+        print("localkis: --record needs --workers 1", file=sys.stderr)
+        return 2
     if args.workers > 1:
         return _serve_workers(args, config, config_path, admin_token, created)
     try:
@@ -208,7 +219,8 @@ def serve(args: argparse.Namespace) -> int:
     except Exception as exc:  # any driver error: report it in one line, not a traceback
         print(f"localkis: cannot open database {args.db}: {exc}", file=sys.stderr)
         return 2
-    app = create_app(config, store, admin_token=admin_token)
+    record_text = config_path.read_text(encoding="utf-8") if args.record else ""
+    app = create_app(config, store, admin_token=admin_token, record_to=args.record, config_text=record_text)
     base_url = f"http://{args.host}:{args.port}"
     print(banner(config, config_path, base_url, admin_token, show_secrets=args.show_credentials,
                  created=created, markets=_markets_now(app, config)), flush=True)
@@ -298,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(admincli.legacy_argv(words))
     if args.command == "serve":
         return serve(args)
+    if args.command == "replay-session":
+        from localkis import replaysession
+
+        return replaysession.main(args.file)
     result = admincli.run(args)
     result = client_cli.run(args) if result is None else result
     if result is not None:

@@ -11,7 +11,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "localkis"
 
 RANK = {"protocol": 0, "domain": 1, "wire": 2, "store": 3, "engine": 4, "client": 5, "server": 5,
-        "cli": 6, "admincli": 6, "__main__": 6}
+        "cli": 6, "admincli": 6, "__main__": 6,
+        "testing": 6, "pytest_plugin": 7, "replaysession": 6}
 # Packages a layer of the same rank must not import.
 FORBIDDEN = {"client": {"server", "store", "engine"}, "server": {"client"}}
 

@@ -252,6 +252,14 @@ def keeper_for(directory: Path | None, base_url: str, appkey: str) -> TokenKeepe
         return keeper
 
 
+def forget_server(base_url: str) -> None:
+    """Drop the in-memory token keepers of every app at `base_url` (a test server that was reset has
+    forgotten the tokens it issued, and KIS's one-request-a-minute pacing must start afresh)."""
+    with _KEEPERS_LOCK:
+        for key in [k for k in _KEEPERS if k[0] is None and k[1] == base_url]:
+            del _KEEPERS[key]
+
+
 def utc_now() -> datetime:
     """The default client clock."""
     return datetime.now(UTC)

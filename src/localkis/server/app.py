@@ -37,11 +37,13 @@ from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Token
 from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
 from localkis.server.dashboard import Dashboard, Feed
+from localkis.server.faults import Faults
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.landing import landing_html
 from localkis.server.market import WalkControl, lifespan
 from localkis.server.openapi import SWAGGER_ASSETS, openapi_document, swagger_asset, swagger_html
 from localkis.server.realtime import AppProfile, RealtimeService, RealtimeSettings
+from localkis.server.recording import Recorder, masked_config
 from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.reservations import forward_reservations
 from localkis.server.responses import kis_response
@@ -57,6 +59,7 @@ from localkis.server.routes.oauth import OAuthRoutes
 from localkis.server.routes.orders import OrderRoutes
 from localkis.server.routes.quotations import QuotationRoutes
 from localkis.server.routes.reservations import ReservationRoutes
+from localkis.server.routes.toolkit import ToolkitRoutes
 from localkis.store.base import Store
 from localkis.wire.responses import kst
 
@@ -84,6 +87,9 @@ class KisApp:
             endpoint = self._fast.get((scope["method"], scope["path"]))
             if endpoint is not None:
                 response = await endpoint(scope, receive)
+                if response.drop:
+                    await response(scope, receive, send)
+                    return
                 await send({"type": "http.response.start", "status": response.status_code,
                             "headers": response.raw_headers})
                 await send({"type": "http.response.body", "body": response.body})
@@ -138,7 +144,8 @@ def request_entries(requests: RequestLog | None) -> Callable[[Request], Awaitabl
 GIL_SWITCH_INTERVAL = 0.0005
 
 
-def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
+def create_app(config: Config, store: Store, *, admin_token: str, record_to: Path | None = None,
+               config_text: str = "") -> KisApp:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
     server = config.server
     clock = Clock(server.clock)
@@ -164,7 +171,8 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
                              fees=config.fees.schedule(), book=book if m.arrival_fills == "book" else None),
                 bus, outbox=follow_events is not None)
     requests = RequestLog() if server.request_log else None
-    gateway = KisGateway(apps, tokens, rate, clock, store, server, requests)
+    faults = Faults(list(config.faults), server.fault_seed)
+    gateway = KisGateway(apps, tokens, rate, clock, store, server, requests, faults)
 
     walk = WalkControl(config.engine, desk, store, clock)
     dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
@@ -243,6 +251,19 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
         Route("/localkis/admin/leaderboard", admin.guarded(board.board), methods=["GET"]),
         Route("/localkis/admin/leaderboard/start", admin.guarded(board.start), methods=["POST"]),
     ]
+    toolkit = ToolkitRoutes(config, store, clock, tokens, faults, apps=apps)
+    # Fault rules act on the OAuth endpoints too, named by their last path segment.
+    oauth_segments = {path: path.rsplit("/", 1)[-1] for path in (TOKEN_PATH, REVOKE_PATH, APPROVAL_PATH)}
+    routes = [Route(r.path, toolkit.faulted(r.endpoint, oauth_segments[r.path]),
+                    methods=sorted(m for m in (r.methods or ()) if m != "HEAD"))
+              if isinstance(r, Route) and r.path in oauth_segments else r for r in routes]
+    routes += [
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_list), methods=["GET"]),
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_add), methods=["POST"]),
+        Route("/localkis/admin/faults", admin.guarded(toolkit.faults_clear), methods=["DELETE"]),
+        Route("/localkis/admin/faults/{rule_id}", admin.guarded(toolkit.fault_remove), methods=["DELETE"]),
+        Route("/localkis/admin/reset", admin.guarded(toolkit.reset), methods=["POST"]),
+    ]
 
     async def openapi(request: Request) -> Response:
         return kis_response(openapi_document(tuple(handlers)))
@@ -299,4 +320,10 @@ def create_app(config: Config, store: Store, *, admin_token: str) -> KisApp:
          for a in config.apps], store, desk, clock, bus,
         RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
     app.state.events = bus
-    return KisApp(app, fast, realtime)
+    if record_to is None:
+        return KisApp(app, fast, realtime)
+    recorder = Recorder(record_to, clock, masked_config(config_text, config, admin_token))
+    faults.listeners.append(recorder.fault)
+    kis_app = KisApp(app, {key: recorder.endpoint(endpoint) for key, endpoint in fast.items()}, realtime)
+    kis_app.app = recorder.asgi(app)  # type: ignore[assignment]
+    return kis_app

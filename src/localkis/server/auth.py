@@ -185,6 +185,10 @@ class Tokens:
             self._checked[token] = (record, monotonic_now)
         return record
 
+    def forget(self) -> None:
+        """Drop the checked-token memory (after a reset deleted the tokens it remembers)."""
+        self._checked.clear()
+
     @staticmethod
     def verify(app: App, record: TokenRecord | None, now: datetime) -> None:
         """EGW00121 for an unknown, revoked or another app's token; EGW00123 for an expired one."""

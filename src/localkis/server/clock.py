@@ -62,6 +62,13 @@ class Clock:
         with self._lock:
             self._state = (frozen, offset)
 
+    def reset(self, start: datetime | None) -> None:
+        """Back to real time, or to a configured start that runs on (a server reset)."""
+        with self._lock:
+            self._state = (None, _NO_OFFSET)
+        if start is not None:
+            self.set(start)
+
     @staticmethod
     def monotonic() -> float:
         return time.monotonic()

@@ -17,6 +17,7 @@ from localkis.domain.instruments import Instrument
 from localkis.domain.profit import DEFAULT_RATES, FeeSchedule
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange, Market
+from localkis.wire.known_codes import known_code
 
 
 class ConfigError(Exception):
@@ -43,6 +44,7 @@ class ServerSection(_Model):
     request_log: bool = True  # one INFO line per KIS request, and GET /localkis/admin/requests
     pingpong_interval_seconds: float = Field(default=10.0, gt=0, le=3600)  # WebSocket keep-alive (PINGPONG)
     websocket_queue_frames: int = Field(default=10_000, ge=10)  # per session; a session this far behind is closed
+    fault_seed: int = 0  # seeds the faults that fire at random (`probability`)
 
     @field_validator("clock")
     @classmethod
@@ -173,6 +175,35 @@ class FeesSection(_Model):
                             Market.JP: self.jp, Market.VN: self.vn})
 
 
+class FaultSection(_Model):
+    """One fault rule (`[[faults]]`, and the JSON of /localkis/admin/faults): which calls it takes and
+    what it does to them (docs/testing.md)."""
+
+    api: str = Field(min_length=1)  # an API's last path segment ("order-rvsecncl"), a TR ID, or "*"
+    app: str | None = None  # an app's name or appkey; None: every app
+    kind: Literal["error", "latency", "drop_after_commit", "drop_before_commit"]
+    msg_cd: str | None = None  # kind = "error": any code localkis knows
+    nth: int | None = Field(default=None, ge=1)  # the first matching call it fires on (1-based)
+    probability: float | None = Field(default=None, ge=0, le=1)  # each matching call, at random
+    times: int = Field(default=1, ge=0)  # how many times it fires; 0 = unlimited
+    latency_ms: int | None = Field(default=None, ge=0, le=600_000)  # kind = "latency"
+
+    @model_validator(mode="after")
+    def _complete(self) -> FaultSection:
+        if self.kind == "error":
+            if not self.msg_cd:
+                raise ValueError('kind = "error" needs msg_cd, e.g. "EGW00201"')
+            if not known_code(self.msg_cd):
+                raise ValueError(f"msg_cd {self.msg_cd!r} is not a KIS code localkis knows")
+        elif self.msg_cd is not None:
+            raise ValueError(f'msg_cd is only for kind = "error", not {self.kind!r}')
+        if self.kind == "latency" and self.latency_ms is None:
+            raise ValueError('kind = "latency" needs latency_ms')
+        if self.kind != "latency" and self.latency_ms is not None:
+            raise ValueError(f'latency_ms is only for kind = "latency", not {self.kind!r}')
+        return self
+
+
 class Config(_Model):
     server: ServerSection = ServerSection()
     engine: EngineSection = EngineSection()
@@ -181,6 +212,7 @@ class Config(_Model):
     instruments: list[InstrumentSection] = Field(default_factory=list)
     fees: FeesSection = FeesSection()
     market: MarketSection = MarketSection()
+    faults: list[FaultSection] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

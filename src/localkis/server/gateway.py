@@ -4,6 +4,8 @@ the `Context` a handler gets. Errors become KIS's exact answers here; a handler 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,14 +17,15 @@ from starlette.types import Receive, Scope
 
 from localkis.domain.errors import BusinessError
 from localkis.protocol import codes
-from localkis.protocol.apis import Api
+from localkis.protocol.apis import ENDPOINTS, Api
 from localkis.protocol.codes import Gateway, Ops
 from localkis.protocol.env import ENV_RULES, Env
 from localkis.protocol.fields import FieldSpec
 from localkis.protocol.trids import TR_TABLE, TrSpec
 from localkis.server.auth import App, Apps, RateLimiter, Tokens, check_tr_family
 from localkis.server.clock import Clock
-from localkis.server.config import ServerSection
+from localkis.server.config import FaultSection, ServerSection
+from localkis.server.faults import Dropped, Faults, fault_error
 from localkis.server.requestlog import RequestLog, msg_cd_of
 from localkis.server.responses import KisResponse, kis_response, refusal
 from localkis.store.base import Store, read
@@ -122,7 +125,8 @@ GATEWAY_MEMORY = 1024
 
 class KisGateway:
     def __init__(self, apps: Apps, tokens: Tokens, rate: RateLimiter, clock: Clock, store: Store,
-                 switches: ServerSection, requests: RequestLog | None = None) -> None:
+                 switches: ServerSection, requests: RequestLog | None = None,
+                 faults: Faults | None = None) -> None:
         self.requests = requests  # None: no request log
         self.apps = apps
         self.tokens = tokens
@@ -130,6 +134,7 @@ class KisGateway:
         self.clock = clock
         self.store = store
         self.switches = switches
+        self.faults = faults if faults is not None else Faults([], switches.fault_seed)
 
     def endpoint(self, api: Api, handler: Handler) -> KisEndpoint:
         """The ASGI-level endpoint of one KIS API: the gateway, then `handler`."""
@@ -138,6 +143,8 @@ class KisGateway:
         # be revoked, and the rate limit are checked on every request.
         passed: dict[tuple[tuple[bytes, bytes], ...], HeadersPassed] = {}
         requests = self.requests
+        segment = ENDPOINTS[api].path.rsplit("/", 1)[-1]  # how a fault rule names the API
+        faults = self.faults
 
         async def endpoint(scope: Scope, receive: Receive) -> KisResponse:
             if requests is None:
@@ -161,7 +168,8 @@ class KisGateway:
             raw = known.raw if known is not None else {k.decode("latin-1"): v.decode("latin-1") for k, v in key}
             env = Env.REAL
             try:
-                now = self.clock.now()
+                # A recording server fixes the time it recorded for the request (`server.recording`).
+                now = scope.get("localkis.now") or self.clock.now()
                 if known is None:
                     known = await self._check_headers(api, raw, now)
                     if len(passed) >= GATEWAY_MEMORY:
@@ -171,7 +179,12 @@ class KisGateway:
                     await self._load_token(known.app, known.token, now)
                 env = known.app.env
                 self.rate.hit(known.app, time.time())
-                return await handler(Context(scope, receive, known.headers, known.app, known.spec, raw, now, seen))
+                ctx = Context(scope, receive, known.headers, known.app, known.spec, raw, now, seen)
+                if faults.rules:
+                    rule = faults.pick(segment, known.headers.tr_id, known.app.appkey, known.app.name)
+                    if rule is not None:
+                        return await self._fault(rule.section, ctx, handler)
+                return await handler(ctx)
             except WireError as exc:
                 return refusal(raw, exc.body(), exc.status)
             except BusinessError as exc:
@@ -182,6 +195,19 @@ class KisGateway:
                 return refusal(raw, GatewayError(Gateway.SERVER_ERROR).body(), 500)
 
         return endpoint
+
+    @staticmethod
+    async def _fault(section: FaultSection, ctx: Context, handler: Handler) -> KisResponse:
+        """What a fired fault rule does to a call that passed the gateway."""
+        if section.kind == "error":
+            raise fault_error(section, ctx.env)
+        if section.kind == "latency":
+            await asyncio.sleep((section.latency_ms or 0) / 1000)
+            return await handler(ctx)
+        if section.kind == "drop_after_commit":
+            with contextlib.suppress(WireError, BusinessError):
+                await handler(ctx)  # committed as usual (or refused); either way the answer is lost
+        return Dropped()
 
     async def _check_headers(self, api: Api, raw: dict[str, str], now: datetime) -> HeadersPassed:
         """Every gateway check, in the order KIS's gateway applies them."""

@@ -14,7 +14,10 @@ else (Starlette routes, HEAD, upgrades, pipelined requests) takes uvicorn's own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import struct
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -86,6 +89,7 @@ class FinishedResponse(Protocol):
     status_code: int
     raw_headers: list[tuple[bytes, bytes]]
     body: bytes
+    # and optionally `drop`: True for no answer at all, the connection reset (a fault)
 
 
 _SERVER_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -139,6 +143,9 @@ class KisExchange:
                 raise
             return
         protocol = self.protocol
+        if getattr(response, "drop", False):  # a fault: no answer
+            self._reset()
+            return
         if protocol.flow.write_paused and not self.disconnected:
             await protocol.flow.drain()
         parts = [STATUS_LINE[response.status_code], protocol.date_line()]
@@ -148,6 +155,17 @@ class KisExchange:
             parts.append(b"Connection: close\r\n")
         parts += (b"\r\n", response.body)
         self._finish(b"".join(parts), keep_alive=self.keep_alive)
+
+    def _reset(self) -> None:
+        """No answer: reset the connection (RST, not FIN: SO_LINGER 0), as a lost answer looks to a client."""
+        if self.disconnected or self.response_complete:
+            return
+        self.response_complete = True
+        transport = self.protocol.transport
+        sock = transport.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.protocol.abort()
 
     def _finish(self, data: bytes, keep_alive: bool) -> None:
         if self.disconnected or self.response_complete:
@@ -195,6 +213,11 @@ class KisHttpToolsProtocol(HttpToolsProtocol):
         # uvloop's transports are not asyncio.Transport subclasses; the wrapper only needs write().
         self._title_case = _TitleCaseTransport(transport)
         super().connection_made(self._title_case)  # type: ignore[arg-type]
+
+    def abort(self) -> None:
+        """Close the connection at once, dropping anything unsent."""
+        self._title_case._head = b""
+        self._title_case._transport.abort()
 
     def write_raw(self, data: bytes) -> None:
         """Write a whole response, past the wrapper that holds heads back."""

@@ -13,6 +13,8 @@ class KisResponse(Response):
     """A finished JSON response: body and raw headers are built here once, so Starlette's Response
     rendering (media type sniffing, header rebuilding) is skipped on every KIS answer."""
 
+    drop = False  # True: no answer, the connection is reset (`server.faults.Dropped`)
+
     def __init__(self, content: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
         self.status_code = status
         self.body = content

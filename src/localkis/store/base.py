@@ -221,6 +221,9 @@ class Transaction(Protocol):
         """Append a committed-event record to the outbox; ids follow commit order (the head row stays
         locked until the transaction ends), and other processes are woken at commit (PostgreSQL NOTIFY)."""
 
+    def clear_tables(self, tables: tuple[str, ...]) -> None:
+        """Delete every row of these tables, and forget what this transaction read (a reset)."""
+
 
 T = TypeVar("T")
 

@@ -469,6 +469,14 @@ class SqlTransaction(ReservationRows, RealisedRows, ABC):
         """Wake the processes following the outbox (at commit); nothing to do where one process runs."""
         return None
 
+    def clear_tables(self, tables: tuple[str, ...]) -> None:
+        self.forget_reads()
+        self.mutations += 1  # what this piece of a batch held in memory is gone: undo by rollback only
+        for table in tables:
+            if not table.isidentifier():
+                raise ValueError(f"not a table name: {table!r}")
+            self._x(f"DELETE FROM {table}")
+
 
 def _bar_from_row(row: Sequence[Any]) -> Bar:
     return Bar(datetime.fromisoformat(row[0]), date.fromisoformat(row[1]), Decimal(row[2]), Decimal(row[3]),
