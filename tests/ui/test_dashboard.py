@@ -99,6 +99,42 @@ def test_the_clock_freezes_and_advances_from_the_status_page(dashboard: Dashboar
     expect(page.locator("#flash")).not_to_contain_text("(frozen)")
 
 
+def test_the_chart_has_the_minute_bar_of_a_print_from_the_market_page(dashboard: Dashboard, page: Page) -> None:
+    dashboard.log_in(page)
+    page.goto(f"{dashboard.url}/market?instrument=NASD:AAPL")
+    page.fill("#set-price input[name=price]", "191.25")
+    page.click("#set-price button")
+    expect(page.locator("#flash")).to_contain_text("Printed AAPL at 191.25")
+    bars = page.request.get(f"{dashboard.url}/bars?instrument=NASD:AAPL").json()
+    assert bars and bars[-1]["close"] == 191.25, bars[-3:]
+    assert [b["time"] for b in bars] == sorted({b["time"] for b in bars})  # one bar a minute, oldest first
+    expect(page.locator("#chart canvas").first).to_be_visible()
+    dashboard.shot(page, "08-market-chart")
+
+
+def test_a_fault_added_on_the_status_page_fails_the_next_kis_order_and_a_reset_clears_the_book(
+        dashboard: Dashboard, page: Page) -> None:
+    dashboard.log_in(page)
+    page.goto(f"{dashboard.url}/status")
+    page.fill("#add-fault input[name=api]", "order")
+    page.fill("#add-fault input[name=msg_cd]", "EGW00201")
+    page.fill("#add-fault input[name=times]", "0")  # every call: the client's own EGW00201 retries fail too
+    page.click("#add-fault button")
+    expect(page.locator("#flash")).to_contain_text("added")
+    expect(page.locator("#faults")).to_contain_text("api=order", timeout=LIVE)
+    with dashboard.client() as kis, pytest.raises(KisError) as failed:
+        kis.buy("NASD", "AAPL", 1, "150.00")
+    assert failed.value.msg_cd == "EGW00201"
+    dashboard.shot(page, "09-status-fault")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#reset button")
+    expect(page.locator("#flash")).to_contain_text("Reset in")
+    expect(page.locator("#faults")).to_contain_text("no fault rules", timeout=LIVE)
+    page.goto(f"{dashboard.url}/blotter")
+    expect(page.locator("#open-orders")).to_contain_text("no open orders")
+    expect(page.locator("#fills")).to_contain_text("no fills")
+
+
 def test_a_wrong_token_sees_no_page_no_stream_and_no_asset(dashboard: Dashboard, page: Page) -> None:
     dashboard.log_in(page, token="not-the-admin-token")
     expect(page.locator("p.error")).to_have_text("Wrong admin token.")

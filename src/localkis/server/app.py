@@ -36,7 +36,7 @@ from localkis.protocol.realtime import NoticeLayout
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock, restore_clock
 from localkis.server.config import Config, instruments_of
-from localkis.server.dashboard import Dashboard, Feed
+from localkis.server.dashboard import Dashboard, DashboardParts, Feed
 from localkis.server.faults import Faults
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
 from localkis.server.landing import landing_html
@@ -175,15 +175,24 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
     gateway = KisGateway(apps, tokens, rate, clock, store, server, requests, faults)
 
     walk = WalkControl(config.engine, desk, store, clock)
-    dashboard = Dashboard(desk, store, clock, hours, config, admin_token, Feed(desk.bus), walk=walk,
-                          rate_hits=lambda: rate.refusals)
+    charts = Charts(store, hours, BackfillSettings(m.backfill_days, m.backfill_minute_days, config.engine.seed))
+    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
+                        pinned=server.clock)
+    board = LeaderboardRoutes(desk, store, clock, apps, admin.account_numbers)
+    toolkit = ToolkitRoutes(config, store, clock, tokens, faults, apps=apps)
+    realtime = RealtimeService(
+        [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
+         for a in config.apps], store, desk, clock, bus,
+        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
+    dashboard = Dashboard(desk, store, clock, hours, admin_token, Feed(desk.bus), DashboardParts(
+        charts, book, walk, board, toolkit, admin.account_numbers, rate_hits=lambda: rate.refusals,
+        websocket_sessions=lambda: len(realtime.sessions)))
     orders, inquiries = OrderRoutes(desk, store, dashboard.refused), InquiryRoutes(desk, store)
     accounts, quotations = AccountRoutes(desk, store), QuotationRoutes(desk, store)
     reservation_desk = ReservationDesk(desk)
     reservation_routes = ReservationRoutes(reservation_desk, store)
     daytime_routes = DaytimeRoutes(DaytimeDesk(desk), store)
     history_routes = HistoryRoutes(Ledger(desk), store)
-    charts = Charts(store, hours, BackfillSettings(m.backfill_days, m.backfill_minute_days, config.engine.seed))
     market = MarketDataRoutes(desk, store, charts, book)
     handlers: dict[Api, Handler] = {
         Api.ORDER: orders.order,
@@ -224,9 +233,6 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
     load_stored_apps(apps, store)  # apps added or disabled at run time (contests)
     load_stored_instruments(desk, store)
     contest = ContestRoutes(apps, desk, store, clock)
-    admin = AdminRoutes(desk, store, clock, admin_token, tuple(a.number for a in config.accounts),
-                        pinned=server.clock)
-    board = LeaderboardRoutes(desk, store, clock, apps, admin.account_numbers)
     routes += [
         Route(TOKEN_PATH, logged(oauth.token_p, requests, clock), methods=["POST"]),
         Route(REVOKE_PATH, logged(oauth.revoke_p, requests, clock), methods=["POST"]),
@@ -251,7 +257,6 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
         Route("/localkis/admin/leaderboard", admin.guarded(board.board), methods=["GET"]),
         Route("/localkis/admin/leaderboard/start", admin.guarded(board.start), methods=["POST"]),
     ]
-    toolkit = ToolkitRoutes(config, store, clock, tokens, faults, apps=apps)
     # Fault rules act on the OAuth endpoints too, named by their last path segment.
     oauth_segments = {path: path.rsplit("/", 1)[-1] for path in (TOKEN_PATH, REVOKE_PATH, APPROVAL_PATH)}
     routes = [Route(r.path, toolkit.faulted(r.endpoint, oauth_segments[r.path]),
@@ -315,10 +320,6 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
                     lifespan=lifespan(walk, open_accounts, background=[
                         lambda: forward_reservations(reservation_desk, store, clock)]))
     app.state.hours, app.state.clock = hours, clock  # the start-up banner shows the markets' hours
-    realtime = RealtimeService(
-        [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
-         for a in config.apps], store, desk, clock, bus,
-        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
     app.state.events = bus
     if record_to is None:
         return KisApp(app, fast, realtime)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -27,11 +29,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from localkis.domain import standings
 from localkis.domain.book import BookParams
 from localkis.domain.errors import BusinessError
 from localkis.domain.hours import MarketHours, SessionState
 from localkis.domain.instruments import Instrument
+from localkis.engine.charts import Charts
 from localkis.engine.desk import Desk
 from localkis.engine.events import Event, EventBus, OrderEvent, PrintEvent
 from localkis.engine.sources import read_ticks
@@ -40,8 +42,10 @@ from localkis.protocol.codes import BUSINESS
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import EXCHANGES, Exchange, Market
 from localkis.server.clock import Clock
-from localkis.server.config import Config
+from localkis.server.config import FaultSection
 from localkis.server.market import WalkControl
+from localkis.server.routes.leaderboard import LeaderboardRoutes
+from localkis.server.routes.toolkit import ToolkitRoutes
 from localkis.store.base import Store, read
 from localkis.wire.requests import parse_decimal
 from localkis.wire.responses import kst
@@ -54,6 +58,8 @@ _TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # Front-end packages: `make ui` installs them here (npm, ui/package.json); nothing is copied into the tree.
 DEFAULT_ASSETS = Path(__file__).resolve().parents[3] / "ui" / "node_modules"
 CLOCK_EVERY = 1.0  # seconds between the stream's clock events
+KST_SECONDS = 9 * 3600
+CHART_BARS = 390  # a US regular session of 1-minute bars
 REJECTS_KEPT = 200  # refusals the blotter keeps (this process's, since it started)
 STREAM_SECONDS = 300.0  # a stream ends after this; EventSource reconnects, and a stopping server is not held
 
@@ -105,6 +111,20 @@ def session_cookie(admin_token: str) -> str:
     return hmac.new(admin_token.encode(), b"localkis dashboard", hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardParts:
+    """What the dashboard shows and steers, built by the app: one object per concern, none re-implemented."""
+
+    charts: Charts  # the minute bars of the market page's chart
+    book: BookParams  # the book's synthetic depth (`[market]`)
+    walk: WalkControl  # the random walk switch
+    leaderboard: LeaderboardRoutes  # the contest's standings (the admin API's leaderboard)
+    toolkit: ToolkitRoutes  # fault rules and the reset
+    accounts: Callable[[], Awaitable[list[str]]]  # every account, the config's and those opened at run time
+    rate_hits: Callable[[], int]  # EGW00201 answers of this process
+    websocket_sessions: Callable[[], int]  # open real-time sessions of this process
+
+
 class Guard:
     """An ASGI wrapper answering 401 unless the request carries the dashboard's session cookie."""
 
@@ -123,19 +143,22 @@ Page = Callable[[Request], Awaitable[Response]]
 
 
 class Dashboard:
-    def __init__(self, desk: Desk, store: Store, clock: Clock, hours: MarketHours, config: Config, admin_token: str,
-                 feed: Feed, *, walk: WalkControl | None = None, rate_hits: Callable[[], int] = lambda: 0,
-                 assets: Path = DEFAULT_ASSETS) -> None:
+    def __init__(self, desk: Desk, store: Store, clock: Clock, hours: MarketHours, admin_token: str, feed: Feed,
+                 parts: DashboardParts, *, assets: Path = DEFAULT_ASSETS) -> None:
         self.desk, self.store, self.clock, self.hours = desk, store, clock, hours
-        self.config = config
-        self.accounts = tuple(a.number for a in config.accounts)
         self.feed = feed
-        self.walk = walk
-        self.rate_hits = rate_hits
+        self.parts = parts
         self.assets = assets
         self.cookie = session_cookie(admin_token)
         self._admin_token = admin_token
         self.rejects: deque[Reject] = deque(maxlen=REJECTS_KEPT)
+        parts.toolkit.after_reset.append(self._forget)
+
+    async def _forget(self) -> None:
+        """After a reset: the refusals listed are gone, and every tab redraws."""
+        self.rejects.clear()
+        self.feed.publish("orders")
+        self.feed.publish("trades")
 
     def refused(self, account: str, api: Api, exc: BusinessError, env: Env, at: datetime) -> None:
         """An order or revise/cancel the desk refused: listed on the blotter (the latest REJECTS_KEPT)."""
@@ -162,6 +185,10 @@ class Dashboard:
             Route(BASE + "/actions/clock", g(self.move_clock), methods=["POST"]),
             Route(BASE + "/actions/walk", g(self.run_walk), methods=["POST"]),
             Route(BASE + "/actions/replay", g(self.replay), methods=["POST"]),
+            Route(BASE + "/actions/faults", g(self.add_fault), methods=["POST"]),
+            Route(BASE + "/actions/faults/clear", g(self.clear_faults), methods=["POST"]),
+            Route(BASE + "/actions/reset", g(self.reset), methods=["POST"]),
+            Route(BASE + "/bars", g(self.bars), methods=["GET"]),
             Mount(BASE + "/assets", app=Guard(StaticFiles(directory=self.assets, check_dir=False), self.cookie)),
         ]
 
@@ -242,7 +269,7 @@ class Dashboard:
         by_no = {o.order_no: o for o in chosen}
         rejects = [r for r in self.rejects if not filters["account"] or r.account == filters["account"]]
         return self._render(request, "ui/blotter.html", {
-            "page": "blotter", "title": "blotter", "filters": filters, "accounts": self.accounts,
+            "page": "blotter", "title": "blotter", "filters": filters, "accounts": await self.parts.accounts(),
             "markets": [e.value for e in Exchange], "query": urlencode({k: v for k, v in filters.items() if v}),
             "open": [o for o in reversed(chosen) if o.is_live],
             "fills": [(f, by_no[f.order_no]) for f in reversed(fills)], "rejects": list(reversed(rejects))})
@@ -260,9 +287,9 @@ class Dashboard:
         instruments = sorted(self.desk.instruments.values(), key=lambda i: (i.exchange.value, i.symbol))
         instrument = self._instrument(request.query_params.get("instrument")) or next(iter(instruments), None)
         context: dict[str, Any] = {"page": "market", "title": "market", "instruments": instruments,
-                                   "instrument": instrument, "walking": self.walk is not None and self.walk.running}
+                                   "instrument": instrument, "walking": self.parts.walk.running}
         if instrument is not None:
-            book = await read(self.store, self.desk.book, instrument, BookParams(), self.clock.now())
+            book = await read(self.store, self.desk.book, instrument, self.parts.book, self.clock.now())
             depth = max(len(book.bids), len(book.asks))
             context |= {"key": _key(instrument), "currency": EXCHANGES[instrument.exchange].currency,
                         "last": await read(self.store, self.desk.last_price, instrument.exchange, instrument.symbol),
@@ -270,27 +297,32 @@ class Dashboard:
         return self._render(request, "ui/market.html", context)
 
     async def accounts_page(self, request: Request) -> Response:
-        views, table = [], []
-        opening = {a.number: a for a in self.config.accounts}
-        for number in self.accounts:
+        views = []
+        for number in await self.parts.accounts():
             snap = await read(self.store, self.desk.snapshot, number)
             held = []
-            valued = []
             for exchange, symbol, h in snap.holdings:
                 if h.position.quantity == 0:
                     continue
                 last = await read(self.store, self.desk.last_price, exchange, symbol) or h.position.average_price
-                v = standings.Holding(EXCHANGES[exchange].currency, h.position.quantity, h.position.average_price, last)
-                valued.append(v)
                 held.append({"exchange": exchange.value, "symbol": symbol, "quantity": h.position.quantity,
                              "sellable": h.sellable, "avg_price": h.position.average_price, "last": last,
-                             "pnl": v.profit})
-            start = [standings.Holding(EXCHANGES[p.exchange].currency, p.quantity, p.avg_price, p.avg_price)
-                     for p in opening[number].positions]
-            table.append(standings.standing(number, snap.funds, valued, snap.ledger, start))
+                             "pnl": (last - h.position.average_price) * h.position.quantity})
             views.append({"number": number, "funds": sorted(snap.funds.items()), "positions": held})
         return self._render(request, "ui/accounts.html", {"page": "accounts", "title": "accounts", "accounts": views,
-                                                           "standings": standings.ranked(table)})
+                                                           "board": await self.parts.leaderboard.standings()})
+
+    async def bars(self, request: Request) -> Response:
+        """The instrument's latest 1-minute bars for the chart: [{time, open, high, low, close}]; `time` is
+        epoch seconds shifted to KST, because the chart labels its axis in UTC and the rest of the page
+        shows KST."""
+        instrument = self._instrument(request.query_params.get("instrument"))
+        if instrument is None:
+            return Response(b"[]", media_type="application/json")
+        bars = await read(self.store, self.parts.charts.minutes, instrument, self.clock.now(), None, CHART_BARS)
+        return Response(orjson.dumps([{"time": int(b.start.timestamp()) + KST_SECONDS, "open": float(b.open), "high": float(b.high),
+                                       "low": float(b.low), "close": float(b.close)} for b in bars]),
+                        media_type="application/json")
 
     async def status(self, request: Request) -> Response:
         now = self.clock.now()
@@ -304,7 +336,11 @@ class Dashboard:
                             "next_close": _kst_text(next_close) if next_close else "—"})
         return self._render(request, "ui/status.html", {
             "page": "status", "title": "status", "markets": markets, "frozen": self.clock.frozen,
-            "rate_hits": self.rate_hits(), "listeners": self.feed.listeners})
+            "rate_hits": self.parts.rate_hits(), "listeners": self.feed.listeners,
+            "websocket_sessions": self.parts.websocket_sessions(),
+            "faults": [{"id": r.id, "seen": r.seen, "fired": r.fired,
+                        "rule": " ".join(f"{k}={v}" for k, v in r.section.model_dump(exclude_none=True).items())}
+                       for r in self.parts.toolkit.faults.rules]})
 
     # --- controls --------------------------------------------------------------------------------
     async def set_price(self, request: Request) -> Response:
@@ -348,16 +384,44 @@ class Dashboard:
         return _flash(f"Server clock: {_kst_text(self.clock.now())}{state}.")
 
     async def run_walk(self, request: Request) -> Response:
-        if self.walk is None:
-            return _flash("No random walk is configured.", 409)
+        walk = self.parts.walk
         run = str((await request.form()).get("run", ""))
         if run == "start":
-            self.walk.start()
+            walk.start()
         elif run == "stop":
-            await self.walk.stop()
+            await walk.stop()
         else:
             return _flash("Say start or stop.", 400)
-        return _flash(f"Random walk {'running' if self.walk.running else 'stopped'}.")
+        return _flash(f"Random walk {'running' if walk.running else 'stopped'}.")
+
+    async def add_fault(self, request: Request) -> Response:
+        """A fault rule from the status page's form (the fields of `[[faults]]`; empty ones left out)."""
+        form = await request.form()
+        fields: dict[str, object] = {k: str(v).strip() for k, v in form.items() if str(v).strip()}
+        for name in ("nth", "times", "latency_ms"):
+            if name in fields:
+                text = str(fields[name])
+                if not text.isdigit():
+                    return _flash(f"{name} must be a whole number.", 400)
+                fields[name] = int(text)
+        try:
+            rule = self.parts.toolkit.faults.add(FaultSection.model_validate(fields))
+        except ValidationError as exc:
+            return _flash("Bad fault rule: " + "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'rule'}: "
+                                                        f"{e['msg']}" for e in exc.errors()), 400)
+        self.feed.publish("clock-moved")  # the status page redraws its rules
+        return _flash(f"Fault rule {rule.id} added: {rule.as_json()}.")
+
+    async def clear_faults(self, request: Request) -> Response:
+        removed = self.parts.toolkit.faults.clear()
+        self.feed.publish("clock-moved")
+        return _flash(f"Removed {removed} fault rule(s).")
+
+    async def reset(self, request: Request) -> Response:
+        seconds = await self.parts.toolkit.reset_all()
+        self.feed.publish("clock-moved")
+        return _flash(f"Reset in {seconds * 1000:.0f} ms: configured cash, positions, prices and clock; "
+                      "no orders, fills, tokens or run-time faults.")
 
     async def replay(self, request: Request) -> Response:
         upload = (await request.form()).get("file")

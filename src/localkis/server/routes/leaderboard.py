@@ -83,6 +83,10 @@ class LeaderboardRoutes:
         return {"start": start["at"], "accounts": sorted(start["accounts"])}
 
     async def board(self, request: Request) -> dict[str, object]:
+        return await self.standings()
+
+    async def standings(self) -> dict[str, object]:
+        """The leaderboard: ranked rows of every account (the admin API's answer; the dashboard shows it)."""
         def saved() -> str | None:
             with self.store.read() as tx:
                 return tx.setting(LEADERBOARD_SETTING)

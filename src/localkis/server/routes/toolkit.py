@@ -113,6 +113,10 @@ class ToolkitRoutes:
     # --- reset -------------------------------------------------------------------------------------
     async def reset(self, request: Request) -> dict[str, object]:
         """Configured cash, positions, prices and clock; no orders, fills, tokens or run-time faults."""
+        return {"reset": True, "seconds": round(await self.reset_all(), 4)}
+
+    async def reset_all(self) -> float:
+        """The reset (the admin route's and the dashboard's); returns the seconds it took."""
         started = time.perf_counter()
         self.clock.reset(self.config.server.clock)
         now = self.clock.now()
@@ -134,4 +138,4 @@ class ToolkitRoutes:
             await forget()
         seconds = time.perf_counter() - started
         log.info("reset in %.3fs", seconds)
-        return {"reset": True, "seconds": round(seconds, 4)}
+        return seconds
