@@ -320,9 +320,9 @@ class Dashboard:
         if instrument is None:
             return Response(b"[]", media_type="application/json")
         bars = await read(self.store, self.parts.charts.minutes, instrument, self.clock.now(), None, CHART_BARS)
-        return Response(orjson.dumps([{"time": int(b.start.timestamp()) + KST_SECONDS, "open": float(b.open), "high": float(b.high),
-                                       "low": float(b.low), "close": float(b.close)} for b in bars]),
-                        media_type="application/json")
+        rows = [{"time": int(b.start.timestamp()) + KST_SECONDS, "open": float(b.open), "high": float(b.high),
+                 "low": float(b.low), "close": float(b.close)} for b in bars]
+        return Response(orjson.dumps(rows), media_type="application/json")
 
     async def status(self, request: Request) -> Response:
         now = self.clock.now()
