@@ -116,7 +116,8 @@ def _config(admin_token: str, apps: list[WsApp], *, queue_frames: int = 10_000) 
         lines += [""]
     for app in apps:
         lines += ["[[accounts]]", f'number = "{app.account}"', 'cash = { USD = "1000000.00" }', ""]
-    lines += ["[[instruments]]", 'exchange = "NASD"', 'symbol = "AAPL"', 'name = "애플"', 'price = "190.00"', "",
+    lines += ["[[instruments]]", 'exchange = "NASD"', 'symbol = "AAPL"', 'name = "애플"', 'price = "190.00"',
+              "daytime = true", "",
               "[[instruments]]", 'exchange = "NASD"', 'symbol = "TSLA"', 'name = "테슬라"', 'price = "300.00"', ""]
     return "\n".join(lines)
 
@@ -203,6 +204,26 @@ def test_notices_for_place_fill_revise_cancel_in_order(world: World) -> None:
         revised, odno, 6, Decimal("187.00"))
     assert (cancel.order_no, cancel.original_no) == (cancelled, revised)
     assert accepted.stock_name == "애플"
+
+
+def test_a_daytime_order_and_its_cancel_are_notified_like_any_order(world: World) -> None:
+    app = world.apps[0]
+    cano, prdt = app.account.split("-")
+    sock = Socket(world, app)
+    try:
+        sock.subscribe("H0GSCNI0", HTS_ID)
+        odno = str(world.kis(app, "/uapi/overseas-stock/v1/trading/daytime-order", "TTTS6036U", {
+            "CANO": cano, "ACNT_PRDT_CD": prdt, "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL", "ORD_QTY": "3",
+            "OVRS_ORD_UNPR": "185.00", "CTAC_TLNO": "", "MGCO_APTM_ODNO": "", "ORD_SVR_DVSN_CD": "0",
+            "ORD_DVSN": "00"})["output"]["ODNO"])
+        cancelled = str(world.kis(app, "/uapi/overseas-stock/v1/trading/daytime-order-rvsecncl", "TTTS6038U", {
+            "CANO": cano, "ACNT_PRDT_CD": prdt, "OVRS_EXCG_CD": "NASD", "PDNO": "AAPL", "ORGN_ODNO": odno,
+            "RVSE_CNCL_DVSN_CD": "02", "ORD_QTY": "0", "OVRS_ORD_UNPR": "0", "CTAC_TLNO": "", "MGCO_APTM_ODNO": "",
+            "ORD_SVR_DVSN_CD": "0"})["output"]["ODNO"])
+        notices = _notices(sock, 2)
+    finally:
+        sock.close()
+    assert [(n.kind, n.order_no) for n in notices] == [(NoticeKind.ACCEPTED, odno), (NoticeKind.CANCELLED, cancelled)]
 
 
 def test_notice_layout_21_and_any_path(world: World) -> None:

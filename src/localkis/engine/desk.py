@@ -21,6 +21,7 @@ from localkis.domain.hours import MarketHours, SessionState, compact_date, local
 from localkis.domain.instruments import Instrument
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
 from localkis.domain.profit import DEFAULT_FEES, FeeSchedule, FillRecord
+from localkis.domain.revise_cancel import Revision
 from localkis.engine.events import (
     BookEvent,
     Event,
@@ -55,6 +56,12 @@ class AccountSnapshot:
     def available(self, currency: str) -> Decimal:
         funds = self.funds.get(currency)
         return funds.available if funds is not None else Decimal(0)
+
+
+# A new order's decision given the account's row (funds for a buy, the holding for a sell) and its number.
+OrderDecision = Callable[[Funds | Holding, str], Order]
+# A revise/cancel's decision given the original (None: unknown), the funds a buy revision needs, the number.
+RevisionDecision = Callable[[Order | None, Funds | None, str], Revision]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,18 @@ class Desk:
         instrument = self.instruments.get((command.exchange, command.symbol))
         session = self._session(command.exchange, now)
         on = local_date(command.exchange, now)
+        return self.new_order(command, now, lambda account, order_no: place_order.decide(
+            command, instrument, session, on, account, order_no=order_no, now=now, branch=self.settings.branch))
+
+    def recorded(self, body: Callable[[Transaction, list[Event]], T]) -> Recorded[T]:
+        """A work of another desk (reservations) that records events, published by `commit` like ours."""
+        return Recorded(body, self._sink)
+
+    def new_order(self, command: NewOrder, now: datetime, decide: OrderDecision) -> Work[Order]:
+        """The store work of a new order that `decide` admits (the order API's rules, or the daytime
+        API's): written, filled at once if it crosses, its events recorded."""
+        instrument = self.instruments.get((command.exchange, command.symbol))
+        on = local_date(command.exchange, now)
         currency = EXCHANGES[command.exchange].currency
 
         def work(tx: Transaction, events: list[Event]) -> Order:
@@ -128,8 +147,7 @@ class Desk:
             tx.lock_account(command.account)
             account: Funds | Holding = (tx.funds(command.account, currency) if command.side is Side.BUY
                                         else tx.holding(command.account, command.exchange, command.symbol))
-            order = place_order.decide(command, instrument, session, on, account, order_no=tx.next_order_no(),
-                                       now=now, branch=self.settings.branch)
+            order = decide(account, tx.next_order_no())
             tx.insert_order(order, compact_date(on))
             placed = self._arrive(tx, order, instrument, now)
             events += order_events(None, placed, OrderEventKind.ACCEPTED, now)
@@ -143,6 +161,15 @@ class Desk:
         instrument = self.instrument_in_market(request.exchange, request.symbol)
         session = self._session(request.exchange, now)
         on = local_date(request.exchange, now)
+        return self.revision(request, now, lambda original, funds, order_no: revise_cancel.decide(
+            request, instrument, session, on, original, funds, order_no=order_no, now=now,
+            branch=self.settings.branch))
+
+    def revision(self, request: RevisionRequest, now: datetime, decide: RevisionDecision) -> Work[Order]:
+        """The store work of a revise or cancel that `decide` admits (the order API's rules, or the daytime
+        API's): both records written, a revision filled at once if it crosses, its events recorded."""
+        instrument = self.instrument_in_market(request.exchange, request.symbol)
+        on = local_date(request.exchange, now)
         currency = EXCHANGES[request.exchange].currency
         revise = request.kind is RevisionKind.REVISE
 
@@ -152,8 +179,7 @@ class Desk:
             # Only a buy revised upwards needs buying power; the row is read (and locked) only for buys.
             buy = original is not None and original.side is Side.BUY
             funds = tx.funds(request.account, currency) if revise and buy else None
-            decision = revise_cancel.decide(request, instrument, session, on, original, funds,
-                                            order_no=tx.next_order_no(), now=now, branch=self.settings.branch)
+            decision = decide(original, funds, tx.next_order_no())
             tx.save_orders(((original, decision.original), (None, decision.record)), compact_date(on))
             record = self._arrive(tx, decision.record, instrument, now) if revise else decision.record
             kind = OrderEventKind.REVISED if revise else OrderEventKind.CANCELLED

@@ -11,6 +11,7 @@ from localkis.domain.hours import SessionState, compact_date, local_date
 from localkis.domain.orders import Order
 from localkis.domain.reservations import Reservation, ReservationQuery, ReserveCommand
 from localkis.engine.desk import Desk, Work
+from localkis.engine.events import BookEvent, Event, OrderEventKind, order_events
 from localkis.protocol.exchanges import EXCHANGES, Exchange
 from localkis.protocol.orders import Side
 from localkis.store.base import Transaction
@@ -53,7 +54,7 @@ class ReservationDesk:
         """Every reservation due at `now` (up to a batch), as an order or a refusal, in one transaction."""
         desk = self.desk
 
-        def work(tx: Transaction) -> list[tuple[Reservation, Order | None]]:
+        def work(tx: Transaction, events: list[Event]) -> list[tuple[Reservation, Order | None]]:
             claimed = tx.claim_due_reservations(now, FORWARD_BATCH)
             # Accounts are locked in one order by every forwarder, so two never wait on each other.
             claimed.sort(key=lambda r: (r.account, r.number))
@@ -72,11 +73,13 @@ class ReservationDesk:
                 if order is not None:
                     tx.insert_order(order, compact_date(on))
                     order = desk.engine.on_arrival(tx, order, now)
+                    events += order_events(None, order, OrderEventKind.ACCEPTED, now)
+                    events.append(BookEvent(order.exchange, order.symbol, now))
                 tx.update_reservation(updated)
                 done.append((updated, order))
             return done
 
-        return work
+        return desk.recorded(work)
 
     def _close(self, exchange: Exchange, now: datetime) -> datetime | None:
         """The end of the regular session open at `now` (None: hours not enforced, or none is open)."""
@@ -91,7 +94,7 @@ class ReservationDesk:
         """After the close: every sent US reservation's order still open is cancelled (a cancel record)."""
         branch = self.desk.settings.branch
 
-        def work(tx: Transaction) -> list[tuple[Reservation, Order | None]]:
+        def work(tx: Transaction, events: list[Event]) -> list[tuple[Reservation, Order | None]]:
             claimed = tx.claim_expiring_reservations(now, FORWARD_BATCH)
             done: list[tuple[Reservation, Order | None]] = []
             for reservation in claimed:
@@ -102,11 +105,13 @@ class ReservationDesk:
                 if revision is not None:
                     on = local_date(reservation.exchange, now)
                     tx.save_orders(((order, revision.original), (None, revision.record)), compact_date(on))
+                    events += order_events(None, revision.record, OrderEventKind.CANCELLED, now)
+                    events.append(BookEvent(revision.record.exchange, revision.record.symbol, now))
                 tx.update_reservation(updated)
                 done.append((updated, revision.record if revision is not None else None))
             return done
 
-        return work
+        return self.desk.recorded(work)
 
     def next_due(self) -> datetime | None:
         """When the earliest waiting reservation is due (a read: the forwarder writes only when one is)."""

@@ -27,11 +27,11 @@ async def forward_reservations(desk: ReservationDesk, store: Store, clock: Clock
             if due is None or due > now:  # nothing to send: no write transaction at all
                 await asyncio.sleep(interval)
                 continue
-            done = await store.run(desk.forward_due(now))
+            done = await desk.desk.commit(desk.forward_due(now))
             for reservation, order in done:
                 log.info("reservation %s %s", reservation.number,
                          f"became order {order.order_no}" if order is not None else f"refused: {reservation.reason}")
-            expired = await store.run(desk.expire_due(now))
+            expired = await desk.desk.commit(desk.expire_due(now))
             for reservation, cancel in expired:
                 if cancel is not None:
                     log.info("reservation %s: order %s cancelled after the close", reservation.number,

@@ -16,11 +16,12 @@ class DaytimeRoutes:
 
     async def order(self, ctx: Context) -> KisResponse:
         command = daytime.decode_order(await ctx.body(daytime.ORDER_FIELDS), ctx.spec, ctx.env, ctx.headers.tr_id)
-        placed = await self.store.run(self.desk.place(command, ctx.now))
+        placed = await self.desk.desk.commit(self.desk.place(command, ctx.now))
         return ctx.reply(daytime.render_order(placed, ctx.env))
 
     async def revise_cancel(self, ctx: Context) -> KisResponse:
         request = daytime.decode_revise_cancel(await ctx.body(daytime.REVISE_CANCEL_FIELDS), ctx.spec, ctx.env,
                                                ctx.headers.tr_id)
-        record = await self.store.run(self.desk.revise_cancel(request, ctx.now), locks=request.original_key)
+        record = await self.desk.desk.commit(self.desk.revise_cancel(request, ctx.now),
+                                            locks=request.original_key)
         return ctx.reply(daytime.render_revise_cancel(record, request.kind, ctx.env))
