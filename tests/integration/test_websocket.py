@@ -226,6 +226,24 @@ def test_a_daytime_order_and_its_cancel_are_notified_like_any_order(world: World
     assert [(n.kind, n.order_no) for n in notices] == [(NoticeKind.ACCEPTED, odno), (NoticeKind.CANCELLED, cancelled)]
 
 
+def test_an_app_added_at_run_time_gets_notices_under_its_derived_hts_id(world: World) -> None:
+    from localkis.server.config import default_hts_id
+    admin = {"authorization": f"Bearer {world.server.admin_token}"}
+    added = httpx.post(world.server.base_url + "/localkis/admin/apps", headers=admin, timeout=10,
+                       json={"name": "team-ws", "env": "real", "accounts": ["79000001-01"]}).json()
+    httpx.post(world.server.base_url + "/localkis/admin/accounts/79000001-01/deposits", headers=admin, timeout=10,
+               json={"currency": "USD", "amount": "100000.00"}).raise_for_status()
+    app = WsApp(added["appkey"], added["appsecret"], "79000001-01")
+    sock = Socket(world, app)
+    try:
+        sock.subscribe("H0GSCNI0", default_hts_id(app.appkey))
+        odno = world.buy(app, 1, "150.00")
+        notice = _notices(sock, 1)[0]
+    finally:
+        sock.close()
+    assert (notice.kind, notice.order_no, notice.account) == (NoticeKind.ACCEPTED, odno, "79000001")
+
+
 def test_notice_layout_21_and_any_path(world: World) -> None:
     app = world.apps[1]  # notice_fields = 21, no hts_id: the one derived from its appkey
     from localkis.server.config import default_hts_id

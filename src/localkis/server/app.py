@@ -35,7 +35,7 @@ from localkis.protocol.env import Env
 from localkis.protocol.realtime import NoticeLayout
 from localkis.server.auth import App, Apps, RateLimiter, RedisRateLimiter, Tokens
 from localkis.server.clock import Clock, restore_clock
-from localkis.server.config import Config, instruments_of
+from localkis.server.config import Config, default_hts_id, instruments_of
 from localkis.server.dashboard import Dashboard, DashboardParts, Feed
 from localkis.server.faults import Faults
 from localkis.server.gateway import Handler, KisEndpoint, KisGateway
@@ -144,6 +144,14 @@ def request_entries(requests: RequestLog | None) -> Callable[[Request], Awaitabl
 GIL_SWITCH_INTERVAL = 0.0005
 
 
+def added_profile(app: App | None) -> AppProfile | None:
+    """The real-time profile of an app added at run time: its HTS id derived from its appkey, KIS's
+    current notice layout (the config's `hts_id`/`notice_fields` exist only for configured apps)."""
+    if app is None:
+        return None
+    return AppProfile(app.appkey, app.env, app.accounts, default_hts_id(app.appkey), NoticeLayout(25))
+
+
 def create_app(config: Config, store: Store, *, admin_token: str, record_to: Path | None = None,
                config_text: str = "") -> KisApp:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # the server owns its process
@@ -183,7 +191,8 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
     realtime = RealtimeService(
         [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
          for a in config.apps], store, desk, clock, bus,
-        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames))
+        RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames),
+        added=lambda appkey: added_profile(apps.get(appkey)))
     dashboard = Dashboard(desk, store, clock, hours, admin_token, Feed(desk.bus), DashboardParts(
         charts, book, walk, board, toolkit, admin.account_numbers, rate_hits=lambda: rate.refusals,
         websocket_sessions=lambda: len(realtime.sessions)))

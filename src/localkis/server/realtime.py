@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -140,8 +140,9 @@ class Session:
 
 class RealtimeService:
     def __init__(self, profiles: Iterable[AppProfile], store: Store, desk: Desk, clock: Clock, bus: EventBus,
-                 settings: RealtimeSettings) -> None:
+                 settings: RealtimeSettings, added: Callable[[str], AppProfile | None] = lambda appkey: None) -> None:
         self.profiles = {p.appkey: p for p in profiles}
+        self._added = added  # the profile of an app added at run time (contests), not in the config
         # An HTS id is a user: its notices cover the accounts of every app that has it (python-kis's
         # virtual mode subscribes H0GSCNI9 on its real app's socket, for the mock app's account).
         users: dict[str, set[str]] = {}
@@ -206,7 +207,7 @@ class RealtimeService:
         for session in self.sessions:
             profile = session.profile
             if (profile is None or (stream, profile.hts_id) not in session.registrations
-                    or order.account not in self._user_accounts[profile.hts_id]):
+                    or order.account not in self._user_accounts.get(profile.hts_id, profile.accounts)):
                 continue
             notice = notice_of(event, profile.hts_id, instrument.name if instrument else "")
             session.push(notice_frame(notice, profile.layout, order.env, session.key))
@@ -352,7 +353,7 @@ class RealtimeService:
                 return tx.approval_key_app(key, now)
 
         appkey = await read(self.store, lookup)
-        profile = self.profiles.get(appkey) if appkey is not None else None
+        profile = (self.profiles.get(appkey) or self._added(appkey)) if appkey is not None else None
         if profile is None or (session.profile is not None and session.profile.appkey != profile.appkey):
             session.push(invalid_approval(request))
             return None
