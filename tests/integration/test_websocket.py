@@ -244,6 +244,39 @@ def test_an_app_added_at_run_time_gets_notices_under_its_derived_hts_id(world: W
     assert (notice.kind, notice.order_no, notice.account) == (NoticeKind.ACCEPTED, odno, "79000001")
 
 
+def _fault(world: World, rule: dict[str, Any]) -> None:
+    r = httpx.post(world.server.base_url + "/localkis/admin/faults", json=rule, timeout=10,
+                   headers={"authorization": f"Bearer {world.server.admin_token}"})
+    assert r.status_code == 200, r.text
+
+
+def test_a_drop_fault_on_a_stream_closes_the_session(world: World) -> None:
+    _fault(world, {"api": "HDFSCNT0", "kind": "drop_after_commit"})
+    sock = Socket(world, world.apps[2])
+    try:
+        sock.send("HDFSCNT0", "DNASTSLA")
+        with pytest.raises(ConnectionClosed) as closed:
+            sock.control()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+    finally:
+        sock.close()
+
+
+def test_a_latency_fault_on_the_socket_delays_its_frames(world: World) -> None:
+    _fault(world, {"api": "websocket", "kind": "latency", "latency_ms": 400, "app": world.apps[3].appkey})
+    sock = Socket(world, world.apps[3])
+    try:
+        started = time.monotonic()
+        sock.subscribe("HDFSCNT0", "DNASTSLA")
+        assert time.monotonic() - started >= 0.4  # the subscribe reply itself waited
+        started = time.monotonic()
+        world.price("301.00", symbol="TSLA")
+        sock.data("HDFSCNT0")
+        assert time.monotonic() - started >= 0.4
+    finally:
+        sock.close()
+
+
 def test_notice_layout_21_and_any_path(world: World) -> None:
     app = world.apps[1]  # notice_fields = 21, no hts_id: the one derived from its appkey
     from localkis.server.config import default_hts_id

@@ -192,7 +192,7 @@ def create_app(config: Config, store: Store, *, admin_token: str, record_to: Pat
         [AppProfile(a.appkey, a.env, frozenset(a.accounts), a.notice_key, NoticeLayout(a.notice_fields))
          for a in config.apps], store, desk, clock, bus,
         RealtimeSettings(pingpong_seconds=server.pingpong_interval_seconds, queue_frames=server.websocket_queue_frames),
-        added=lambda appkey: added_profile(apps.get(appkey)))
+        added=lambda appkey: added_profile(apps.get(appkey)), faults=faults)
     dashboard = Dashboard(desk, store, clock, hours, admin_token, Feed(desk.bus), DashboardParts(
         charts, book, walk, board, toolkit, admin.account_numbers, rate_hits=lambda: rate.refusals,
         websocket_sessions=lambda: len(realtime.sessions)))

@@ -40,6 +40,8 @@ from localkis.protocol.realtime import (
     parse_symbol_key,
 )
 from localkis.server.clock import Clock
+from localkis.server.config import FaultSection
+from localkis.server.faults import Faults
 from localkis.store.base import Store, read
 from localkis.wire.realtime import (
     BookSnapshot,
@@ -59,9 +61,12 @@ from localkis.wire.realtime import (
 
 log = logging.getLogger("localkis")
 
+# How fault rules name the socket: `api = "websocket"` (every stream) or a stream's TR ID ("H0GSCNI0").
+FAULT_SEGMENT = "websocket"
 # Close codes. Not 1000: the official client reconnects at once, without counting, after a clean close.
 CLOSE_APPKEY_IN_USE = 1008  # policy violation: OPSP8996 (KIS drops the TCP connection; ASGI cannot)
 CLOSE_TOO_SLOW = 1013  # try again later: the session's queue overflowed
+CLOSE_FAULT = 1011  # internal error: a fault rule dropped the session
 CLOSE_TIMEOUT = 5.0  # seconds a close may take on a connection that stopped reading
 
 
@@ -98,6 +103,7 @@ class Session:
         self.frames: deque[str] = deque()
         self.limit = limit
         self.wake = asyncio.Event()
+        self.delay = 0.0  # seconds each frame waits (a latency fault)
         self.close_code: int | None = None
         self.close_reason = ""
         self.sending = False
@@ -130,6 +136,8 @@ class Session:
             self.wake.clear()
             while self.frames:
                 frame = self.frames.popleft()
+                if self.delay:  # a latency fault rule fired on this session
+                    await asyncio.sleep(self.delay)
                 self.sending = True
                 await send({"type": "websocket.send", "text": frame})
                 self.sending = False
@@ -140,8 +148,10 @@ class Session:
 
 class RealtimeService:
     def __init__(self, profiles: Iterable[AppProfile], store: Store, desk: Desk, clock: Clock, bus: EventBus,
-                 settings: RealtimeSettings, added: Callable[[str], AppProfile | None] = lambda appkey: None) -> None:
+                 settings: RealtimeSettings, added: Callable[[str], AppProfile | None] = lambda appkey: None,
+                 faults: Faults | None = None) -> None:
         self.profiles = {p.appkey: p for p in profiles}
+        self.faults = faults
         self._added = added  # the profile of an app added at run time (contests), not in the config
         # An HTS id is a user: its notices cover the accounts of every app that has it (python-kis's
         # virtual mode subscribes H0GSCNI9 on its real app's socket, for the mock app's account).
@@ -339,7 +349,23 @@ class RealtimeService:
                 return
             session.profile = profile
             self._holders[profile.appkey] = session
+        if self.faults is not None and self.faults.rules:
+            rule = self.faults.pick(FAULT_SEGMENT, request.tr_id, profile.appkey, "")
+            if rule is not None and self._fault(session, rule.section):
+                return
         self._register(session, profile, request)
+
+    @staticmethod
+    def _fault(session: Session, section: FaultSection) -> bool:
+        """A fault rule fired on a client message: True if the message is not to be served."""
+        if section.kind in ("drop_before_commit", "drop_after_commit"):
+            session.close(CLOSE_FAULT, "fault: session dropped", abort=True)
+            return True
+        if section.kind == "latency":
+            session.delay = (section.latency_ms or 0) / 1000
+            return False
+        session.push(ControlError(Control.INTERNAL_ERROR).reply())  # error: KIS's socket has no msg_cd of its own
+        return True
 
     async def _approve(self, session: Session, request: Subscription) -> AppProfile | None:
         """The app of a valid approval key (of the session's app, once bound); else OPSP0011 is sent."""
