@@ -228,3 +228,12 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.fixture(scope="session")
 def clocked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield from _world(tmp_path_factory, "client-clock", {"market_hours": "enforce"}, real=12, mock=6, prefix="6")
+
+
+@pytest.fixture(scope="session")
+def reissuing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """`clocked` without the server's token issue limit: for tests of the client's own one-a-minute
+    pacing on a shifted client clock. The server's limit follows real elapsed time (a moved server clock
+    does not open it), so a re-issue seconds after the first would be refused there."""
+    yield from _world(tmp_path_factory, "client-reissue", {"market_hours": "enforce", "token_issue_limit": False},
+                      real=8, mock=2, prefix="8")

@@ -151,21 +151,21 @@ def test_rate_limited_after_retries(limited: World) -> None:
     assert errors[0].msg1 == GATEWAY_TEXT[Gateway.RATE_LIMIT]
 
 
-def test_token_expired_when_reissue_does_not_help(clocked: World) -> None:
+def test_token_expired_when_reissue_does_not_help(reissuing: World) -> None:
     """The gateway keeps refusing the token: the client re-issues once, then raises TokenExpired."""
     offset = {"seconds": 0.0}
 
     def clock() -> datetime:
         return datetime.now(UTC) + timedelta(seconds=offset["seconds"])
 
-    clocked.admin.clock(time=_now_iso())
-    with Proxy(clocked.base_url) as proxy:
-        app = clocked.app()
-        kis2 = KisClient(ClientConfig(**clocked.options(app, proxy.base_url, {})), clock=clock)
+    reissuing.admin.clock(time=_now_iso())
+    with Proxy(reissuing.base_url) as proxy:
+        app = reissuing.app()
+        kis2 = KisClient(ClientConfig(**reissuing.options(app, proxy.base_url, {})), clock=clock)
         kis2.access_token()
         # a minute later (both clocks), so that KIS's one-token-a-minute rule allows the re-issue
         offset["seconds"] = 61
-        clocked.admin.clock(advance_seconds=61)
+        reissuing.admin.clock(advance_seconds=61)
         body = (b'{"rt_cd":"1","msg1":"' + GATEWAY_TEXT[Gateway.TOKEN_EXPIRED].encode() + b'","msg_cd":"EGW00123"}')
         proxy.once(lambda s: s.path == PRICE, Action("respond", status=500, body=body), times=2)
         with pytest.raises(TokenExpired) as caught:

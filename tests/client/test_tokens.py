@@ -128,36 +128,36 @@ def fresh_clock(world: World) -> None:
     world.admin.clock(time=datetime.now(UTC).isoformat())
 
 
-def test_reissued_once_on_egw00123(clocked: World) -> None:
-    fresh_clock(clocked)
+def test_reissued_once_on_egw00123(reissuing: World) -> None:
+    fresh_clock(reissuing)
     now, shift = shifted_clock()
-    with Proxy(clocked.base_url) as proxy:
-        kis = KisClient(ClientConfig(**clocked.options(clocked.app(), proxy.base_url, {})), clock=now)
+    with Proxy(reissuing.base_url) as proxy:
+        kis = KisClient(ClientConfig(**reissuing.options(reissuing.app(), proxy.base_url, {})), clock=now)
         old = kis.access_token()
         shift(70)  # a little over a minute later for the client: its cached token still looks valid
-        clocked.admin.clock(advance_seconds=25 * 3600)  # … but the server says it expired
+        reissuing.admin.clock(advance_seconds=25 * 3600)  # … but the server says it expired
         assert kis.quote("NASD", "AAPL").last is not None
         assert kis.stats.token_reissues == 1 and kis.stats.token_requests == 2
         price_calls = [s for s in proxy.seen if s.path.endswith("/price")]
         assert len(price_calls) == 2 and price_calls[0].headers["authorization"] == f"Bearer {old}"
         assert price_calls[1].headers["authorization"] != f"Bearer {old}"
         kis.close()
-    fresh_clock(clocked)
+    fresh_clock(reissuing)
 
 
-def test_reissue_waits_for_the_one_minute_window(clocked: World) -> None:
-    fresh_clock(clocked)
+def test_reissue_waits_for_the_one_minute_window(reissuing: World) -> None:
+    fresh_clock(reissuing)
     now, shift = shifted_clock()
-    kis = KisClient(ClientConfig(**clocked.options(clocked.app(), None, {})), clock=now)
+    kis = KisClient(ClientConfig(**reissuing.options(reissuing.app(), None, {})), clock=now)
     kis.access_token()
     shift(59.3)  # the last token request was 59.3 s ago: 0.7 s to wait
-    clocked.admin.clock(advance_seconds=25 * 3600)
+    reissuing.admin.clock(advance_seconds=25 * 3600)
     started = time.monotonic()
     assert kis.quote("NASD", "AAPL").last is not None
     assert 0.6 <= time.monotonic() - started < 3.0
     assert kis.stats.token_requests == 2
     kis.close()
-    fresh_clock(clocked)
+    fresh_clock(reissuing)
 
 
 def test_reissue_too_far_off_raises_token_issue_limited(clocked: World) -> None:
@@ -177,21 +177,21 @@ def test_reissue_too_far_off_raises_token_issue_limited(clocked: World) -> None:
     fresh_clock(clocked)
 
 
-def test_renewed_before_expiry(clocked: World) -> None:
-    fresh_clock(clocked)
+def test_renewed_before_expiry(reissuing: World) -> None:
+    fresh_clock(reissuing)
     now, shift = shifted_clock()
-    kis = KisClient(ClientConfig(**clocked.options(clocked.app(), None, {})), clock=now)
+    kis = KisClient(ClientConfig(**reissuing.options(reissuing.app(), None, {})), clock=now)
     old = kis.access_token()
     expiry = kis.tokens.token.expires_at if kis.tokens.token else None
     assert expiry is not None
     almost = (expiry - datetime.now(UTC)).total_seconds() - 300  # 5 minutes left: inside the 10-minute margin
     shift(almost)
-    clocked.admin.clock(advance_seconds=almost)
+    reissuing.admin.clock(advance_seconds=almost)
     assert kis.quote("NASD", "AAPL").last is not None
     assert kis.stats.token_requests == 2 and kis.stats.token_reissues == 0, "renewed before KIS refused it"
     assert kis.access_token() != old
     kis.close()
-    fresh_clock(clocked)
+    fresh_clock(reissuing)
 
 
 def test_memory_only_cache(main: World) -> None:
