@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from localkis.protocol.apis import Api, ENDPOINTS
+from localkis.protocol.apis import ENDPOINTS, Api
 from localkis.protocol.trids import TR_TABLE
 from tests.integration.conftest import World
 
