@@ -16,6 +16,9 @@ from tests.serverproc import REPO, running_server
 TICKS = "timestamp,exchange,symbol,price,size\n2026-11-25T14:30:00Z,NASD,AAPL,190.10,10\n" \
         "2026-11-25T14:30:01Z,NASD,AAPL,190.20,\n"
 TEAMS = "name,env,account,cash_usd\nteam-a,real,12345678-05,50000\n"
+BARS = "timestamp,exchange,symbol,open,high,low,close,volume\n2026-11-24,NASD,AAPL,189.00,191.00,188.50,190.00,1000\n"
+# Commands that work on a database file, not a running server: run exactly as printed.
+OFFLINE = (("history", "load"),)
 
 
 def readme_commands() -> list[str]:
@@ -34,6 +37,7 @@ def test_every_readme_admin_command_runs_as_printed(tmp_path: Path) -> None:
     with running_server(config, tmp_path, admin_token=token) as server:
         (tmp_path / "ticks.csv").write_text(TICKS, encoding="utf-8")
         (tmp_path / "teams.csv").write_text(TEAMS, encoding="utf-8")
+        (tmp_path / "bars.csv").write_text(BARS, encoding="utf-8")
         appkey = ""
         for line in commands:
             args = shlex.split(line)[1:]
@@ -41,7 +45,8 @@ def test_every_readme_admin_command_runs_as_printed(tmp_path: Path) -> None:
                 args[2] = appkey
             if args[:2] == ["log", "--follow"]:
                 args = ["log"]  # --follow runs until interrupted
-            result = cli(*args, "--url", server.base_url, cwd=tmp_path)
+            offline = tuple(args[:2]) in OFFLINE
+            result = cli(*args, *(() if offline else ("--url", server.base_url)), cwd=tmp_path)
             assert result.code == 0, (line, result.err)
             if args[:2] == ["apps", "add"]:
                 appkey = result.out.split("appkey    = ")[1].split()[0]
