@@ -165,8 +165,17 @@ def test_folded_minutes_equal_direct_aggregation(raw: list[tuple[Decimal, int, i
     assert _ohlcv(folded) == _direct(prints, bucket)
     for bar in folded:
         local = bar.start.astimezone(NY)
-        assert (local.hour * 60 + local.minute - anchor) % n == 0  # stamped at its bucket's start
+        minute = local.hour * 60 + local.minute
+        # stamped at its bucket's start, or at midnight for a first bucket that began the day before
+        assert (minute - anchor) % n == 0 or (minute == 0 and (minute - anchor) // n == (0 - anchor) // n)
         assert bar.start.tzinfo is UTC
+
+
+def test_a_bucket_counted_back_past_midnight_starts_at_midnight() -> None:
+    just_after = datetime(2026, 3, 5, 0, 0, tzinfo=NY).astimezone(UTC)  # 09:30 - 52 × 11 min is 23:58 the day before
+    one = [Bar(just_after, date(2026, 3, 5), D(1), D(1), D(1), D(1), 1, D(1))]
+    (folded,) = bars.fold_minutes(one, 11, E.NASD, time(9, 30))
+    assert folded.start == just_after
 
 
 def test_fold_minutes_table() -> None:

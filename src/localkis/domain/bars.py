@@ -198,7 +198,8 @@ def fold_minutes(bars: Sequence[Bar], n: int, exchange: Exchange, origin: time =
 
     Buckets are aligned, per local day, to `origin` (local wall time): with origin 09:30 and n 7 the
     buckets start 09:30, 09:37, …; minutes before the origin fall in buckets counted backwards from it.
-    A folded bar is stamped with the start of its bucket, not of its first minute."""
+    A folded bar is stamped with the start of its bucket (clipped to local midnight), not of its first
+    minute."""
     if n < 1:
         raise ValueError(f"bar size {n} must be at least 1 minute")
     if n == 1:
@@ -214,7 +215,10 @@ def fold_minutes(bars: Sequence[Bar], n: int, exchange: Exchange, origin: time =
     out: list[Bar] = []
     for group in _runs(bars, bucket):
         local_day, index = bucket(group[0])
-        start = datetime.combine(local_day, time(0), zone) + timedelta(minutes=anchor + index * n)
+        midnight = datetime.combine(local_day, time(0), zone)
+        # The day's first bucket, counted back from the origin, may begin before midnight: it starts at
+        # midnight instead, so a bar never carries the previous day's time.
+        start = max(midnight, midnight + timedelta(minutes=anchor + index * n))
         out.append(merge(group, start.astimezone(UTC), group[0].day))
     return out
 
