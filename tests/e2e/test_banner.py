@@ -23,7 +23,7 @@ def _snippet(log: str) -> str:
 
 @pytest.mark.e2e
 def test_the_printed_python_kis_snippet_places_and_lists_an_order(tmp_path: Path) -> None:
-    admin_token = secrets.token_urlsafe(16)
+    admin_token = secrets.token_hex(16)
     config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "12345678-01"),
                                          (make_appkey(), make_appsecret(), "mock", "50012345-01")],
                            cash_usd="100000.00")
@@ -67,7 +67,7 @@ def _run_snippet(snippet: str, home: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.e2e
 def test_the_printed_snippet_runs_twice_within_a_minute_under_the_token_limit(tmp_path: Path) -> None:
     """Issue 17 defect 2: with python-kis's own token cache a re-run reuses the token (no EGW00133)."""
-    admin_token = secrets.token_urlsafe(16)
+    admin_token = secrets.token_hex(16)
     config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "12345678-01"),
                                          (make_appkey(), make_appsecret(), "mock", "50012345-01")],
                            cash_usd="100000.00").replace("token_issue_limit = false", "token_issue_limit = true")
@@ -112,7 +112,7 @@ def test_a_newcomer_at_a_closed_hour_follows_the_banner_to_a_filled_order(tmp_pa
     line opens the US market, the printed python-kis snippet buys, and `localkis price set` fills it."""
     from tests.integration.simulator import cli
 
-    admin_token = secrets.token_urlsafe(16)
+    admin_token = secrets.token_hex(16)
     config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "12345678-01"),
                                          (make_appkey(), make_appsecret(), "mock", "50012345-01")],
                            cash_usd="100000.00")

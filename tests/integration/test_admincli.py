@@ -47,7 +47,7 @@ class Setup:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     creds = app()
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     workdir = tmp_path_factory.mktemp("admincli")
     with running_server(config_text(creds, token), workdir, admin_token=token) as server:
         kis = Kis(server, creds).login()

@@ -33,7 +33,7 @@ def order(server: RunningServer, appkey: str, appsecret: str, account: str,
 
 
 def test_teams_added_at_run_time_trade_and_survive_a_restart(tmp_path: Path) -> None:
-    admin_token = secrets.token_urlsafe(24)
+    admin_token = secrets.token_hex(24)
     config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", "33000000-01")], cash_usd="1")
     teams = tmp_path / "teams.csv"
     teams.write_text("name,env,account,cash_usd\nteam-a,real,33000001-01,50000\nteam-b,real,33000002-01,50000\n",

@@ -264,7 +264,7 @@ def test_body_just_under_limit_is_parsed(kis: Kis, unchanged: None) -> None:
 @pytest.mark.parametrize(("method", "path"), [
     ("POST", "/uapi/overseas-stock/v1/trading/order-nope"),
     ("GET", "/uapi/overseas-stock/v1/trading/inquire-balance-x"),
-    ("GET", "/"),
+    ("POST", "/"),  # GET / is localkis's landing page (issue 17); KIS serves nothing there
     ("GET", ORDER_PATH),  # known path, wrong method
     ("POST", NCCS_PATH),
 ])

@@ -14,7 +14,7 @@ A, B = "34000001-01", "34000002-01"
 
 
 def test_leaderboard_since_the_start(tmp_path: Path) -> None:
-    admin_token = secrets.token_urlsafe(24)
+    admin_token = secrets.token_hex(24)
     config = simple_config(admin_token, [(make_appkey(), make_appsecret(), "real", A),
                                          (make_appkey(), make_appsecret(), "real", B)], cash_usd="10000.00")
     with running_server(config, tmp_path, admin_token=admin_token) as server:

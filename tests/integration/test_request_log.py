@@ -13,7 +13,7 @@ ACCOUNT = "31000001-01"
 
 
 def test_request_log_and_landing_page(tmp_path: Path) -> None:
-    admin_token = secrets.token_urlsafe(24)
+    admin_token = secrets.token_hex(24)
     appkey, appsecret = make_appkey(), make_appsecret()
     config = simple_config(admin_token, [(appkey, appsecret, "real", ACCOUNT)], cash_usd="10000.00")
     config = config.replace("[[apps]]\n", '[[apps]]\nname = "team-1"\n', 1)
