@@ -141,6 +141,8 @@ class MarketSection(_Model):
     # How an order that is marketable on arrival fills: "last" at the last print's price (up to its size),
     # "book" walking the displayed synthetic book level by level.
     arrival_fills: Literal["last", "book"] = "last"
+    # [[instruments]] add to the shipped list (data/instruments.toml) unless this is false.
+    shipped_instruments: bool = True
 
 
 def default_hts_id(appkey: str) -> str:
@@ -271,9 +273,12 @@ def default_instruments() -> list[Instrument]:
 
 
 def instruments_of(config: Config) -> list[Instrument]:
-    if config.instruments:
-        return [i.to_instrument() for i in config.instruments]
-    return default_instruments()
+    """The shipped list (unless `[market] shipped_instruments = false`) with the config's `[[instruments]]`
+    added; an entry of the config replaces the shipped one of the same exchange and symbol."""
+    own = [i.to_instrument() for i in config.instruments]
+    keys = {(i.exchange, i.symbol) for i in own}
+    shipped = default_instruments() if config.market.shipped_instruments else []
+    return [*(i for i in shipped if (i.exchange, i.symbol) not in keys), *own]
 
 
 def new_appkey() -> str:
