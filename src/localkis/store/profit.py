@@ -10,7 +10,7 @@ from typing import Any
 from localkis.domain.profit import FillRecord, Realised
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
-from localkis.store.rows import EXCHANGE_CODES, utc_text
+from localkis.store.rows import EXCHANGE_CODES, Statements, utc_text
 
 TABLE = """CREATE TABLE realised (
             account TEXT NOT NULL,
@@ -28,10 +28,7 @@ INDEXES = ["CREATE INDEX realised_account ON realised (account, trade_date)"]
 _COLUMNS = "account, exchange, symbol, trade_date, quantity, buy_cost, sell_amount, fee, order_no, at"
 
 
-class RealisedRows:
-    def _x(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
-        raise NotImplementedError
-
+class RealisedRows(Statements):
     def insert_realised(self, r: Realised) -> None:
         self._x(f"INSERT INTO realised ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (r.account, r.exchange.value, r.symbol, r.trade_date, r.quantity, str(r.buy_cost),

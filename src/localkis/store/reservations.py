@@ -13,7 +13,7 @@ from localkis.domain.reservations import Reservation, ReservationStatus
 from localkis.protocol.env import Env
 from localkis.protocol.exchanges import Exchange
 from localkis.protocol.orders import Side
-from localkis.store.rows import EXCHANGE_CODES, SELECT_ORDERS, order_from_row, utc_text
+from localkis.store.rows import EXCHANGE_CODES, SELECT_ORDERS, Statements, order_from_row, utc_text
 
 COLUMNS = ("number", "account", "env", "exchange", "symbol", "side", "order_type", "quantity", "price",
            "product_type", "received_at", "receipt_date", "forward_at", "status", "order_no", "order_date",
@@ -72,15 +72,12 @@ def _from_row(row: Sequence[Any]) -> Reservation:
                        datetime.fromisoformat(expires_at) if expires_at else None)
 
 
-class ReservationRows:
+class ReservationRows(Statements):
     """The reservation statements of a SQL transaction (`SqlTransaction` supplies `_x`)."""
 
     # A claim of due reservations skips rows another process holds (PostgreSQL); SQLite writes serially.
     skip_locked_suffix = ""
     lock_suffix = ""
-
-    def _x(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
-        raise NotImplementedError
 
     def insert_reservation(self, reservation: Reservation) -> None:
         self._x(_INSERT, _values(reservation))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -81,3 +82,11 @@ assert {t for t in OrderType if "31" <= t.value <= "34"} == AUCTION_TYPES
 EXCHANGE_CODES = {e.value: e for e in Exchange}
 _SIDES = {s.value: s for s in Side}
 _STATES = {s.value: s for s in OrderState}
+
+
+class Statements(ABC):
+    """A group of SQL statements of a transaction, run through the transaction's `_x` (`SqlTransaction`)."""
+
+    @abstractmethod
+    def _x(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:
+        """Run `sql` (written with `?` placeholders) and return its cursor."""
