@@ -22,20 +22,29 @@ class MarketStatus:
     exchange: Exchange
     state: SessionState
     next_open: datetime | None  # KST start of the next regular session, None while one is on
+    next_close: datetime | None = None  # KST end of the regular session on now, or else of the next one
 
 
 def market_status(hours: MarketHours, exchange: Exchange, now: datetime) -> MarketStatus:
-    """`exchange`'s session at `now`, and when its next regular session starts unless it is in one."""
+    """`exchange`'s session at `now`, when its next regular session starts unless it is in one, and when
+    the current (or next) regular session ends."""
     state = hours.session(exchange, now)
     info = EXCHANGES[exchange]
-    if state is SessionState.REGULAR:
-        return MarketStatus(info.market, exchange, state, None)
+    in_session = state is SessionState.REGULAR
+    opens: datetime | None = None
+    closes: datetime | None = None
     day = now.astimezone(KST).date() - timedelta(days=1)  # a US session's local date is behind KST
     for offset in range(LOOK_AHEAD_DAYS + 2):
         for window in hours.windows(exchange, day + timedelta(days=offset)):
-            if window.kind is SessionState.REGULAR and window.start > now:
-                return MarketStatus(info.market, exchange, state, window.start)
-    return MarketStatus(info.market, exchange, state, None)
+            if window.kind is not SessionState.REGULAR:
+                continue
+            if closes is None and window.end > now:
+                closes = window.end
+            if opens is None and not in_session and window.start > now:
+                opens = window.start
+        if closes is not None and (in_session or opens is not None):
+            break
+    return MarketStatus(info.market, exchange, state, opens, closes)
 
 
 def all_markets(hours: MarketHours, now: datetime) -> list[MarketStatus]:
