@@ -4,35 +4,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from localkis.domain.orders import NewOrder, Order, RevisionRequest
-from localkis.protocol import codes
 from localkis.protocol.env import Env
 from localkis.protocol.fields import DAYTIME_ORDER_BODY, DAYTIME_REVISE_CANCEL_BODY
-from localkis.protocol.orders import OrderType, RevisionKind, Side
+from localkis.protocol.orders import OrderType, RevisionKind
 from localkis.protocol.trids import TrSpec
-from localkis.wire import revise_cancel
-from localkis.wire.order import ack, order_exchange
-from localkis.wire.responses import account_fields, account_of, price_text
+from localkis.wire import order, revise_cancel
+from localkis.wire.responses import account_fields, price_text
 
 ORDER_FIELDS = DAYTIME_ORDER_BODY
 REVISE_CANCEL_FIELDS = DAYTIME_REVISE_CANCEL_BODY
 
 
 def decode_order(fields: Mapping[str, str], spec: TrSpec, env: Env, tr_id: str) -> NewOrder:
-    assert spec.side is not None
-    return NewOrder(account=account_of(fields), env=env, exchange=order_exchange(fields["OVRS_EXCG_CD"], spec),
-                    symbol=fields["PDNO"], side=spec.side, order_type=fields["ORD_DVSN"] or OrderType.LIMIT.value,
-                    quantity=int(fields["ORD_QTY"]), price=Decimal(fields["OVRS_ORD_UNPR"]), tr_id=tr_id,
-                    manager_order_no=fields["MGCO_APTM_ODNO"])
+    # The regular order's body less SLL_TYPE and the TWAP/VWAP fields: its decoding is the same.
+    return order.decode(fields, spec, env, tr_id)
 
 
-def encode_order(order: NewOrder) -> dict[str, str]:
+def encode_order(command: NewOrder) -> dict[str, str]:
     """The body python-kis sends, with the spec's optional fields blank."""
-    return {**account_fields(order.account), "OVRS_EXCG_CD": order.exchange.value, "PDNO": order.symbol,
-            "ORD_QTY": str(order.quantity), "OVRS_ORD_UNPR": price_text(order.price), "CTAC_TLNO": "",
-            "MGCO_APTM_ODNO": order.manager_order_no, "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": OrderType.LIMIT.value}
+    return {**account_fields(command.account), "OVRS_EXCG_CD": command.exchange.value, "PDNO": command.symbol,
+            "ORD_QTY": str(command.quantity), "OVRS_ORD_UNPR": price_text(command.price), "CTAC_TLNO": "",
+            "MGCO_APTM_ODNO": command.manager_order_no, "ORD_SVR_DVSN_CD": "0", "ORD_DVSN": OrderType.LIMIT.value}
 
 
 def decode_revise_cancel(fields: Mapping[str, str], spec: TrSpec, env: Env, tr_id: str) -> RevisionRequest:
@@ -44,9 +38,8 @@ def encode_revise_cancel(request: RevisionRequest) -> dict[str, str]:
     return revise_cancel.encode(request)
 
 
-def render_order(order: Order, env: Env) -> dict[str, object]:
-    message = codes.ORDER_BUY_OK if order.side is Side.BUY else codes.ORDER_SELL_OK
-    return ack(message.for_env(env), order)
+def render_order(placed: Order, env: Env) -> dict[str, object]:
+    return order.render(placed, env)
 
 
 def render_revise_cancel(record: Order, kind: RevisionKind, env: Env) -> dict[str, object]:
